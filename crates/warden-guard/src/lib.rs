@@ -1,0 +1,14 @@
+//! Request-path security decisions for Warden. Guard decides, the server records:
+//! every function here returns a value (an identity, a rejection, a decision) and
+//! does no I/O on the request path, so each rule is testable alone.
+#![forbid(unsafe_code)]
+
+mod error;
+mod identity;
+mod keys;
+mod scope;
+
+pub use error::GuardError;
+pub use identity::Identity;
+pub use keys::{KeyIndex, KeyRecord, KeyRejection, KeyStore, write_private};
+pub use scope::{Action, Decision, Scope, authorize};

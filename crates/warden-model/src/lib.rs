@@ -1,0 +1,17 @@
+//! Models for Warden: the repository on disk, ONNX loading and running with tract,
+//! and the tensors that cross the API.
+#![forbid(unsafe_code)]
+
+mod config;
+mod datatype;
+mod error;
+mod model;
+mod repository;
+mod tensor;
+
+pub use config::ModelConfig;
+pub use datatype::DataType;
+pub use error::{InputError, ModelError, TensorError};
+pub use model::{Dim, Model, TensorSpec, element_count};
+pub use repository::{DEFAULT_MODEL_NAME, DEFAULT_MODEL_ONNX, ModelEntry, Repository};
+pub use tensor::{NamedTensor, TensorData};
