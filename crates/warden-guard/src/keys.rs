@@ -48,6 +48,9 @@ struct KeyFile {
 pub struct KeyStore {
     path: PathBuf,
     file: KeyFile,
+    /// Held while a writer reads, changes and saves, so two `warden keys` commands
+    /// at once cannot lose each other's change.
+    _lock: Option<std::fs::File>,
 }
 
 impl KeyStore {
@@ -60,11 +63,29 @@ impl KeyStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => KeyFile::default(),
             Err(e) => return Err(io(e)),
         };
-        let store = KeyStore { path: path.to_path_buf(), file };
+        let store = KeyStore { path: path.to_path_buf(), file, _lock: None };
         for record in &store.file.keys {
             parse_scopes(&record.scopes)
                 .map_err(|message| GuardError::KeyFile { path: path.to_path_buf(), message })?;
         }
+        Ok(store)
+    }
+
+    /// Opens the store for changes, holding an exclusive lock on `<path>.lock`
+    /// until the store is dropped.
+    pub fn open_for_update(path: &Path) -> Result<KeyStore, GuardError> {
+        let lock_path = path.with_extension("lock");
+        let io = |source| GuardError::Io { path: lock_path.clone(), source };
+        let lock = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(io)?;
+        lock.lock().map_err(io)?;
+        let mut store = KeyStore::open(path)?;
+        store._lock = Some(lock);
         Ok(store)
     }
 
@@ -111,12 +132,8 @@ impl KeyStore {
 
     /// Marks a key revoked (the record stays, for the audit trail).
     pub fn revoke(&mut self, id: &str) -> Result<(), GuardError> {
-        let record = self
-            .file
-            .keys
-            .iter_mut()
-            .find(|k| k.id == id)
-            .ok_or_else(|| GuardError::UnknownKey(id.to_string()))?;
+        let record =
+            self.file.keys.iter_mut().find(|k| k.id == id).ok_or_else(|| GuardError::UnknownKey(id.to_string()))?;
         if record.revoked.is_some() {
             return Err(GuardError::AlreadyRevoked(id.to_string()));
         }
@@ -217,7 +234,7 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, KeyStore) {
         let dir = tempfile::tempdir().unwrap();
-        let store = KeyStore::open(&dir.path().join("keys.json")).unwrap();
+        let store = KeyStore::open_for_update(&dir.path().join("keys.json")).unwrap();
         (dir, store)
     }
 

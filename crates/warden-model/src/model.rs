@@ -7,10 +7,10 @@ use std::sync::Arc;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::internal::{DimLike, Factoid, bail, format_err};
 
+use crate::DataType;
 use crate::config::ModelConfig;
 use crate::error::{InputError, ModelError};
 use crate::tensor::{NamedTensor, TensorData};
-use crate::DataType;
 
 /// One dimension of a model's input or output.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,12 +73,7 @@ impl std::fmt::Debug for Model {
 impl Model {
     /// Loads an ONNX model from bytes. Nothing is read from disk, so external data
     /// references cannot reach outside the model directory.
-    pub fn load(
-        name: &str,
-        version: &str,
-        bytes: &[u8],
-        config: ModelConfig,
-    ) -> Result<Model, ModelError> {
+    pub fn load(name: &str, version: &str, bytes: &[u8], config: ModelConfig) -> Result<Model, ModelError> {
         let label = format!("{name}/{version}");
         let err = |e: TractError| ModelError::Load { model: label.clone(), message: format!("{e:#}") };
         let mut model = tract_onnx::onnx().model_for_read(&mut &bytes[..]).map_err(err)?;
@@ -97,11 +92,7 @@ impl Model {
     /// Checks request tensors against the signature and returns them in the
     /// model's input order. Every way a client can get this wrong is an `InputError`,
     /// so nothing malformed reaches tract.
-    pub fn check_inputs(
-        &self,
-        given: Vec<NamedTensor>,
-        max_elements: usize,
-    ) -> Result<Vec<NamedTensor>, InputError> {
+    pub fn check_inputs(&self, given: Vec<NamedTensor>, max_elements: usize) -> Result<Vec<NamedTensor>, InputError> {
         let mut by_name: HashMap<String, NamedTensor> = HashMap::with_capacity(given.len());
         for t in given {
             if self.inputs.iter().all(|s| s.name != t.name) {
@@ -161,10 +152,9 @@ impl Model {
         }
         if let (Some(max), Some(Dim::Var(_)), Some(&batch)) =
             (self.config.max_batch_size, spec.shape.first(), t.shape.first())
+            && batch > max
         {
-            if batch > max {
-                return Err(InputError::Batch(format!("batch of {batch} is over this model's limit of {max}")));
-            }
+            return Err(InputError::Batch(format!("batch of {batch} is over this model's limit of {max}")));
         }
         if !self.config.allow_non_finite && t.data.has_non_finite() {
             return Err(InputError::NonFinite(name()));
@@ -207,10 +197,7 @@ fn fix_input_facts(model: &mut InferenceModel) -> TractResult<Vec<TensorSpec>> {
     for ix in 0..model.inputs.len() {
         let name = model.node(model.inputs[ix].node).name.clone();
         let fact = model.input_fact(ix)?.clone();
-        let dt = fact
-            .datum_type
-            .concretize()
-            .ok_or_else(|| format_err!("input '{name}' has no declared datatype"))?;
+        let dt = fact.datum_type.concretize().ok_or_else(|| format_err!("input '{name}' has no declared datatype"))?;
         let datatype = DataType::from_datum(dt)
             .ok_or_else(|| format_err!("input '{name}' has datatype {dt:?}, which the protocol cannot carry"))?;
         if fact.shape.is_open() {
@@ -242,10 +229,8 @@ fn declared_outputs(model: &InferenceModel) -> TractResult<Vec<(String, Option<D
     (0..model.outputs.len())
         .map(|ix| {
             let outlet = model.outputs[ix];
-            let name = model
-                .outlet_label(outlet)
-                .map(str::to_string)
-                .unwrap_or_else(|| model.node(outlet.node).name.clone());
+            let name =
+                model.outlet_label(outlet).map(str::to_string).unwrap_or_else(|| model.node(outlet.node).name.clone());
             Ok((name, model.output_fact(ix)?.datum_type.concretize()))
         })
         .collect()

@@ -76,11 +76,9 @@ impl Repository {
             if version_name.starts_with('.') {
                 continue;
             }
-            let version = version_name.parse::<u64>().ok().filter(|v| *v > 0).ok_or_else(|| {
-                ModelError::Load {
-                    model: name.to_string(),
-                    message: format!("version directory '{version_name}' is not a positive integer"),
-                }
+            let version = version_name.parse::<u64>().ok().filter(|v| *v > 0).ok_or_else(|| ModelError::Load {
+                model: name.to_string(),
+                message: format!("version directory '{version_name}' is not a positive integer"),
             })?;
             let path = version_dir.join("model.onnx");
             let bytes = std::fs::read(&path).map_err(|e| io(&path, e))?;

@@ -124,10 +124,10 @@ impl TensorData {
     /// Decodes the binary tensor extension's raw bytes: little-endian elements for
     /// fixed-size types, and a 4-byte little-endian length before each BYTES element.
     pub fn from_le_bytes(dt: DataType, raw: &[u8]) -> Result<TensorData, TensorError> {
-        if let Some(size) = dt.element_size() {
-            if raw.len() % size != 0 {
-                return Err(TensorError::BinarySize { datatype: dt, len: raw.len() });
-            }
+        if let Some(size) = dt.element_size()
+            && !raw.len().is_multiple_of(size)
+        {
+            return Err(TensorError::BinarySize { datatype: dt, len: raw.len() });
         }
         Ok(match dt {
             DataType::Bool => TensorData::Bool(read_all(raw)),
@@ -203,11 +203,7 @@ impl TensorData {
             DataType::F32 => copy!(F32, f32),
             DataType::F64 => copy!(F64, f64),
             DataType::Bytes => TensorData::Bytes(
-                view.as_slice::<String>()
-                    .map_err(wrap)?
-                    .iter()
-                    .map(|s| s.as_bytes().to_vec())
-                    .collect(),
+                view.as_slice::<String>().map_err(wrap)?.iter().map(|s| s.as_bytes().to_vec()).collect(),
             ),
         })
     }
@@ -266,18 +262,12 @@ mod tests {
 
     #[test]
     fn binary_sizes_are_checked() {
-        assert!(matches!(
-            TensorData::from_le_bytes(DataType::F32, &[0, 0, 0]),
-            Err(TensorError::BinarySize { .. })
-        ));
+        assert!(matches!(TensorData::from_le_bytes(DataType::F32, &[0, 0, 0]), Err(TensorError::BinarySize { .. })));
         assert!(matches!(
             TensorData::from_le_bytes(DataType::Bytes, &[5, 0, 0, 0, b'a']),
             Err(TensorError::BytesFraming)
         ));
-        assert!(matches!(
-            TensorData::from_le_bytes(DataType::Bytes, &[1, 0]),
-            Err(TensorError::BytesFraming)
-        ));
+        assert!(matches!(TensorData::from_le_bytes(DataType::Bytes, &[1, 0]), Err(TensorError::BytesFraming)));
     }
 
     #[test]

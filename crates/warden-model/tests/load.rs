@@ -92,10 +92,7 @@ fn bad_inputs_are_input_errors() {
 
     assert!(matches!(check(NamedTensor { name: "Y".into(), ..ok.clone() }), InputError::Unknown(_)));
     assert!(matches!(model.check_inputs(vec![], 1000).unwrap_err(), InputError::Missing(_)));
-    assert!(matches!(
-        model.check_inputs(vec![ok.clone(), ok.clone()], 1000).unwrap_err(),
-        InputError::Duplicate(_)
-    ));
+    assert!(matches!(model.check_inputs(vec![ok.clone(), ok.clone()], 1000).unwrap_err(), InputError::Duplicate(_)));
     let wrong_type = NamedTensor { data: TensorData::F64(vec![0.0; 64]), ..ok.clone() };
     assert!(matches!(check(wrong_type), InputError::Datatype { .. }));
     assert!(matches!(check(NamedTensor { shape: vec![1, 63], ..ok.clone() }), InputError::Shape { .. }));

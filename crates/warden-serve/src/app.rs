@@ -1,0 +1,194 @@
+//! The request path. A handler reads as the list in DESIGN.md: limits,
+//! authenticate, authorize, decode and check, run, answer.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_LENGTH};
+use http::{HeaderMap, Request, StatusCode};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use warden_guard::{Action, Decision, Identity, authorize};
+use warden_model::{Model, Repository};
+
+use crate::config::HttpLimits;
+use crate::keyring::KeyRing;
+use crate::metrics::Metrics;
+use crate::pool::InferencePool;
+use crate::protocol::{v1, v2};
+use crate::reply::{ApiError, Reply, add_security_headers, empty, json};
+use crate::routes::{Route, route};
+
+pub struct App {
+    pub repo: Repository,
+    pub keys: Arc<KeyRing>,
+    pub limits: HttpLimits,
+    pub metrics: Metrics,
+    pub tls: bool,
+    in_flight: Semaphore,
+    pool: InferencePool,
+}
+
+impl App {
+    pub fn new(repo: Repository, keys: Arc<KeyRing>, limits: HttpLimits, tls: bool, threads: usize) -> App {
+        App {
+            in_flight: Semaphore::new(limits.max_in_flight),
+            pool: InferencePool::new(threads),
+            metrics: Metrics::default(),
+            repo,
+            keys,
+            limits,
+            tls,
+        }
+    }
+
+    /// Answers one request. Never fails: every error is already an HTTP answer.
+    pub async fn handle(&self, req: Request<Incoming>) -> Reply {
+        let _in_flight = self.metrics.enter();
+        let (label, mut reply) = match route(req.method(), req.uri().path()) {
+            Ok(r) => (r.label(), self.dispatch(r, req).await.unwrap_or_else(ApiError::into_reply)),
+            Err(e) => ("unknown", e.into_reply()),
+        };
+        add_security_headers(&mut reply, self.tls);
+        self.metrics.record(label, reply.status().as_u16());
+        reply
+    }
+
+    async fn dispatch(&self, r: Route, req: Request<Incoming>) -> Result<Reply, ApiError> {
+        if r.is_health() {
+            return Ok(empty(StatusCode::OK));
+        }
+        let _permit = self
+            .in_flight
+            .try_acquire()
+            .map_err(|_| ApiError::unavailable("server is at its limit of requests in flight; retry shortly", 1))?;
+        let deadline = Instant::now() + self.limits.request_timeout;
+        match tokio::time::timeout_at(deadline, self.authorized(r, req, deadline)).await {
+            Ok(result) => result,
+            Err(_) => Err(ApiError::unavailable("request deadline exceeded", 1)),
+        }
+    }
+
+    async fn authorized(&self, r: Route, req: Request<Incoming>, deadline: Instant) -> Result<Reply, ApiError> {
+        let identity = self.authenticate(req.headers())?;
+        match r {
+            Route::Live | Route::Ready => Ok(empty(StatusCode::OK)),
+            Route::ServerMetadata => Ok(server_metadata()),
+            Route::ModelMetadata { model, version } => {
+                let found = self.model(&identity, &model, version.as_deref())?;
+                let versions = self
+                    .repo
+                    .entry(&found.name)
+                    .map(|e| e.versions.keys().map(u64::to_string).collect())
+                    .unwrap_or_default();
+                Ok(v2::model_metadata(found, versions))
+            }
+            Route::ModelReady { model, version } => {
+                self.model(&identity, &model, version.as_deref())?;
+                Ok(empty(StatusCode::OK))
+            }
+            Route::Infer { model, version } => {
+                let model = self.model(&identity, &model, version.as_deref())?.clone();
+                let header_length = req.headers().get(v2::HEADER_LENGTH).cloned();
+                let body = self.read_body(req, deadline).await?;
+                self.infer(model, &body, header_length.as_ref()).await
+            }
+            Route::Predict { model } => {
+                let model = self.model(&identity, &model, None)?.clone();
+                let body = self.read_body(req, deadline).await?;
+                let inputs = model.check_inputs(v1::decode(&body, &model)?, self.max_elements(&model))?;
+                let outputs = self.pool.run(model, inputs).await?;
+                Ok(v1::encode(&outputs))
+            }
+        }
+    }
+
+    async fn infer(
+        &self,
+        model: Arc<Model>,
+        body: &Bytes,
+        header_length: Option<&http::HeaderValue>,
+    ) -> Result<Reply, ApiError> {
+        let request = v2::decode(body, header_length)?;
+        let selected = v2::select_outputs(&model, &request)?;
+        let inputs = model.check_inputs(request.inputs, self.max_elements(&model))?;
+        let outputs = self.pool.run(model.clone(), inputs).await?;
+        Ok(v2::encode(&model, request.id.as_deref(), &outputs, &selected))
+    }
+
+    fn max_elements(&self, model: &Model) -> usize {
+        model.config.max_elements.unwrap_or(self.limits.max_elements)
+    }
+
+    fn authenticate(&self, headers: &HeaderMap) -> Result<Arc<Identity>, ApiError> {
+        let Some(value) = headers.get(AUTHORIZATION) else {
+            return Err(ApiError::unauthorized(false));
+        };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.get(..7).filter(|scheme| scheme.eq_ignore_ascii_case("bearer ")).map(|_| v[7..].trim()))
+            .ok_or_else(|| ApiError::unauthorized(true))?;
+        self.keys.current().verify(token).map_err(|_| ApiError::unauthorized(true))
+    }
+
+    /// The model a caller asked for. A model the caller may not use answers exactly
+    /// like a model that does not exist, so its name does not leak.
+    fn model(&self, who: &Identity, name: &str, version: Option<&str>) -> Result<&Arc<Model>, ApiError> {
+        let hidden = || ApiError::not_found(format!("model '{name}' not found"));
+        if authorize(&who.scopes, Action::UseModel(name)) != Decision::Allow {
+            return Err(hidden());
+        }
+        let entry = self.repo.entry(name).ok_or_else(hidden)?;
+        match version {
+            None => entry.latest().ok_or_else(hidden),
+            Some(v) => self
+                .repo
+                .get(name, Some(v))
+                .ok_or_else(|| ApiError::not_found(format!("model '{name}' has no version '{v}'"))),
+        }
+    }
+
+    /// Reads the whole body under the size limit and the read timeout (or the
+    /// request deadline, when that comes first).
+    async fn read_body(&self, req: Request<Incoming>, deadline: Instant) -> Result<Bytes, ApiError> {
+        let too_large = || {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body is over the limit of {} bytes", self.limits.max_body_size),
+            )
+        };
+        let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.limits.max_body_size as u64) {
+            return Err(too_large());
+        }
+        let limit = deadline.min(Instant::now() + self.limits.read_timeout);
+        let body = Limited::new(req.into_body(), self.limits.max_body_size);
+        match tokio::time::timeout_at(limit, body.collect()).await {
+            Ok(Ok(collected)) => Ok(collected.to_bytes()),
+            Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+            Ok(Err(_)) => Err(ApiError::bad_request("the request body could not be read")),
+            Err(_) => Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "request body not received in time")),
+        }
+    }
+}
+
+fn server_metadata() -> Reply {
+    #[derive(Serialize)]
+    struct Meta {
+        name: &'static str,
+        version: &'static str,
+        extensions: [&'static str; 1],
+    }
+    json(
+        StatusCode::OK,
+        &Meta { name: "warden", version: env!("CARGO_PKG_VERSION"), extensions: ["binary_tensor_data"] },
+    )
+}
+
+/// How often the key file is checked for changes.
+pub const KEY_POLL: Duration = Duration::from_secs(1);

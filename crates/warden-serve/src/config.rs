@@ -1,0 +1,453 @@
+//! The server's configuration: one TOML file, every key also a flag and a `WARDEN_`
+//! environment variable. The key table below is the single source of all three, so a
+//! key can never exist in one form and not the others. Every problem is collected and
+//! reported at once, and unknown keys are errors: a typo must never weaken a setting.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// One configuration key. Its flag is `--` + the key with `.` and `_` turned into `-`;
+/// its environment variable is `WARDEN_` + the key upper-cased with `.` turned into `_`.
+#[derive(Clone, Copy, Debug)]
+pub struct Setting {
+    pub key: &'static str,
+    pub kind: Kind,
+    pub help: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Addr,
+    OptionalAddr,
+    Path,
+    Bool,
+    Size,
+    Duration,
+    Count,
+    LogLevel,
+}
+
+impl Setting {
+    pub fn flag(&self) -> String {
+        self.key.replace(['.', '_'], "-")
+    }
+
+    pub fn env(&self) -> String {
+        format!("WARDEN_{}", self.key.replace('.', "_").to_uppercase())
+    }
+}
+
+pub const SETTINGS: &[Setting] = &[
+    Setting { key: "listen", kind: Kind::Addr, help: "address for the inference API [default: 127.0.0.1:8443]" },
+    Setting {
+        key: "metrics_listen",
+        kind: Kind::OptionalAddr,
+        help: "address for the metrics listener, or \"off\" [default: 127.0.0.1:9464]",
+    },
+    Setting { key: "state_dir", kind: Kind::Path, help: "directory for keys and certificates [default: ./.warden]" },
+    Setting {
+        key: "model_repository",
+        kind: Kind::Path,
+        help: "serve DIR/<name>/<version>/model.onnx instead of the embedded default model",
+    },
+    Setting { key: "insecure_http", kind: Kind::Bool, help: "serve plain HTTP without TLS (logs a warning)" },
+    Setting { key: "log_level", kind: Kind::LogLevel, help: "error, warn, info, debug or trace [default: info]" },
+    Setting { key: "tls.cert", kind: Kind::Path, help: "PEM certificate chain (default: generated, self-signed)" },
+    Setting { key: "tls.key", kind: Kind::Path, help: "PEM private key for --tls-cert" },
+    Setting { key: "http.max_body_size", kind: Kind::Size, help: "largest request body [default: 4MiB]" },
+    Setting { key: "http.max_header_size", kind: Kind::Size, help: "largest request head [default: 16KiB]" },
+    Setting {
+        key: "http.max_elements",
+        kind: Kind::Count,
+        help: "most elements in one input tensor [default: 1048576]",
+    },
+    Setting { key: "http.read_timeout", kind: Kind::Duration, help: "time to receive a request [default: 10s]" },
+    Setting { key: "http.request_timeout", kind: Kind::Duration, help: "deadline for a whole request [default: 30s]" },
+    Setting {
+        key: "http.max_in_flight",
+        kind: Kind::Count,
+        help: "requests handled at once; more get 503 [default: 512]",
+    },
+    Setting { key: "http.max_connections", kind: Kind::Count, help: "open connections at once [default: 4096]" },
+    Setting { key: "http.shutdown_timeout", kind: Kind::Duration, help: "time to drain on SIGTERM [default: 30s]" },
+];
+
+/// Limits on what one client can make the server hold or wait for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpLimits {
+    pub max_body_size: usize,
+    pub max_header_size: usize,
+    pub max_elements: usize,
+    pub read_timeout: Duration,
+    pub request_timeout: Duration,
+    pub max_in_flight: usize,
+    pub max_connections: usize,
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            max_body_size: 4 << 20,
+            max_header_size: 16 << 10,
+            max_elements: 1 << 20,
+            read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_in_flight: 512,
+            max_connections: 4096,
+            shutdown_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub metrics_listen: Option<SocketAddr>,
+    pub state_dir: PathBuf,
+    pub model_repository: Option<PathBuf>,
+    pub insecure_http: bool,
+    pub log_level: String,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub http: HttpLimits,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: ([127, 0, 0, 1], 8443).into(),
+            metrics_listen: Some(([127, 0, 0, 1], 9464).into()),
+            state_dir: PathBuf::from(".warden"),
+            model_repository: None,
+            insecure_http: false,
+            log_level: "info".into(),
+            tls_cert: None,
+            tls_key: None,
+            http: HttpLimits::default(),
+        }
+    }
+}
+
+/// Every problem found in a configuration, in the order found.
+#[derive(Debug, PartialEq)]
+pub struct ConfigError(pub Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        writeln!(f, "invalid configuration ({n} problem{}):", if n == 1 { "" } else { "s" })?;
+        for p in &self.0 {
+            writeln!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A value as it arrived: typed from TOML, or text from a flag or the environment.
+enum Raw<'a> {
+    Toml(&'a toml::Value),
+    Text(&'a str),
+}
+
+impl ServeConfig {
+    /// Builds the configuration: defaults, then the file (if any), then `overrides`
+    /// (key and text, from flags and the environment; later entries win).
+    pub fn load(file: Option<&Path>, overrides: &[(String, String)]) -> Result<ServeConfig, ConfigError> {
+        let mut config = ServeConfig::default();
+        let mut errors = Vec::new();
+        if let Some(path) = file {
+            match std::fs::read_to_string(path) {
+                Ok(text) => config.apply_toml(&text, &path.display().to_string(), &mut errors),
+                Err(e) => errors.push(format!("cannot read {}: {e}", path.display())),
+            }
+        }
+        for (key, value) in overrides {
+            let source = SETTINGS.iter().find(|s| s.key == key).map(|s| s.flag()).unwrap_or_else(|| key.clone());
+            if let Err(e) = config.set(key, Raw::Text(value)) {
+                errors.push(format!("--{source}: {e}"));
+            }
+        }
+        config.validate(&mut errors);
+        if errors.is_empty() { Ok(config) } else { Err(ConfigError(errors)) }
+    }
+
+    fn apply_toml(&mut self, text: &str, origin: &str, errors: &mut Vec<String>) {
+        let table: toml::Table = match text.parse() {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(format!("{origin}: {}", e.to_string().trim_end()));
+                return;
+            }
+        };
+        self.apply_table(&table, "", origin, errors);
+    }
+
+    fn apply_table(&mut self, table: &toml::Table, prefix: &str, origin: &str, errors: &mut Vec<String>) {
+        for (name, value) in table {
+            let key = format!("{prefix}{name}");
+            let is_section = SETTINGS.iter().any(|s| s.key.starts_with(&format!("{key}.")));
+            match value {
+                toml::Value::Table(inner) if is_section => self.apply_table(inner, &format!("{key}."), origin, errors),
+                _ if is_section => errors.push(format!("{origin}: '{key}' must be a table ([{key}])")),
+                _ if SETTINGS.iter().any(|s| s.key == key) => {
+                    if let Err(e) = self.set(&key, Raw::Toml(value)) {
+                        errors.push(format!("{origin}: {key}: {e}"));
+                    }
+                }
+                _ => errors.push(format!("{origin}: unknown key '{key}'")),
+            }
+        }
+    }
+
+    fn set(&mut self, key: &str, raw: Raw<'_>) -> Result<(), String> {
+        let kind = SETTINGS.iter().find(|s| s.key == key).map(|s| s.kind).ok_or("unknown key")?;
+        let h = &mut self.http;
+        match (key, kind) {
+            ("listen", _) => self.listen = parse_addr(&raw)?,
+            ("metrics_listen", _) => self.metrics_listen = parse_optional_addr(&raw)?,
+            ("state_dir", _) => self.state_dir = parse_path(&raw)?,
+            ("model_repository", _) => self.model_repository = Some(parse_path(&raw)?),
+            ("insecure_http", _) => self.insecure_http = parse_bool(&raw)?,
+            ("log_level", _) => self.log_level = parse_log_level(&raw)?,
+            ("tls.cert", _) => self.tls_cert = Some(parse_path(&raw)?),
+            ("tls.key", _) => self.tls_key = Some(parse_path(&raw)?),
+            ("http.max_body_size", _) => h.max_body_size = parse_size(&raw)?,
+            ("http.max_header_size", _) => h.max_header_size = parse_size(&raw)?,
+            ("http.max_elements", _) => h.max_elements = parse_count(&raw)?,
+            ("http.read_timeout", _) => h.read_timeout = parse_duration(&raw)?,
+            ("http.request_timeout", _) => h.request_timeout = parse_duration(&raw)?,
+            ("http.max_in_flight", _) => h.max_in_flight = parse_count(&raw)?,
+            ("http.max_connections", _) => h.max_connections = parse_count(&raw)?,
+            ("http.shutdown_timeout", _) => h.shutdown_timeout = parse_duration(&raw)?,
+            _ => return Err("unknown key".into()),
+        }
+        Ok(())
+    }
+
+    fn validate(&self, errors: &mut Vec<String>) {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => errors.push("tls.cert is set without tls.key".into()),
+            (None, Some(_)) => errors.push("tls.key is set without tls.cert".into()),
+            _ => {}
+        }
+        if self.insecure_http && self.tls_cert.is_some() {
+            errors.push("insecure_http and tls.cert contradict each other: choose one".into());
+        }
+        let h = &self.http;
+        if h.max_header_size < 1024 {
+            errors.push("http.max_header_size must be at least 1KiB".into());
+        }
+        if h.max_body_size < 1024 {
+            errors.push("http.max_body_size must be at least 1KiB".into());
+        }
+        for (name, d) in [
+            ("http.read_timeout", h.read_timeout),
+            ("http.request_timeout", h.request_timeout),
+            ("http.shutdown_timeout", h.shutdown_timeout),
+        ] {
+            if d.is_zero() {
+                errors.push(format!("{name} must be longer than zero"));
+            }
+        }
+        if self.metrics_listen == Some(self.listen) && self.listen.port() != 0 {
+            errors.push("metrics_listen must differ from listen".into());
+        }
+    }
+}
+
+fn text<'a>(raw: &'a Raw<'a>) -> Result<&'a str, String> {
+    match raw {
+        Raw::Text(s) => Ok(s),
+        Raw::Toml(toml::Value::String(s)) => Ok(s),
+        Raw::Toml(v) => Err(format!("expected a string, found {}", v.type_str())),
+    }
+}
+
+fn parse_addr(raw: &Raw<'_>) -> Result<SocketAddr, String> {
+    let s = text(raw)?;
+    s.parse().map_err(|_| format!("'{s}' is not an address like 127.0.0.1:8443 or [::1]:8443"))
+}
+
+fn parse_optional_addr(raw: &Raw<'_>) -> Result<Option<SocketAddr>, String> {
+    match text(raw)? {
+        "off" | "" => Ok(None),
+        _ => parse_addr(raw).map(Some),
+    }
+}
+
+fn parse_path(raw: &Raw<'_>) -> Result<PathBuf, String> {
+    let s = text(raw)?;
+    if s.is_empty() {
+        return Err("expected a path, found an empty string".into());
+    }
+    Ok(PathBuf::from(s))
+}
+
+fn parse_bool(raw: &Raw<'_>) -> Result<bool, String> {
+    match raw {
+        Raw::Toml(toml::Value::Boolean(b)) => Ok(*b),
+        Raw::Text(s) => match s.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(format!("'{s}' is not true or false")),
+        },
+        Raw::Toml(v) => Err(format!("expected true or false, found {}", v.type_str())),
+    }
+}
+
+fn parse_log_level(raw: &Raw<'_>) -> Result<String, String> {
+    let s = text(raw)?.to_ascii_lowercase();
+    match s.as_str() {
+        "error" | "warn" | "info" | "debug" | "trace" => Ok(s),
+        _ => Err(format!("'{s}' is not one of error, warn, info, debug, trace")),
+    }
+}
+
+fn parse_count(raw: &Raw<'_>) -> Result<usize, String> {
+    let n = match raw {
+        Raw::Toml(toml::Value::Integer(i)) => {
+            usize::try_from(*i).map_err(|_| format!("{i} is not a positive number"))?
+        }
+        Raw::Text(s) => s.trim().parse::<usize>().map_err(|_| format!("'{s}' is not a positive number"))?,
+        Raw::Toml(v) => return Err(format!("expected a number, found {}", v.type_str())),
+    };
+    if n == 0 { Err("must be at least 1".into()) } else { Ok(n) }
+}
+
+/// Bytes as a number or with a unit: `4MiB`, `16 KiB`, `1MB`, `512`.
+fn parse_size(raw: &Raw<'_>) -> Result<usize, String> {
+    let s = match raw {
+        Raw::Toml(toml::Value::Integer(_)) => return parse_count(raw),
+        _ => text(raw)?.trim(),
+    };
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: usize = digits.parse().map_err(|_| format!("'{s}' is not a size like 4MiB or 65536"))?;
+    let scale: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        _ => return Err(format!("'{s}' has an unknown unit (use B, KiB, MiB, GiB, KB, MB, GB)")),
+    };
+    n.checked_mul(scale).filter(|&n| n > 0).ok_or_else(|| format!("'{s}' is out of range"))
+}
+
+/// A duration as seconds or with units: `30s`, `500ms`, `2m`.
+fn parse_duration(raw: &Raw<'_>) -> Result<Duration, String> {
+    match raw {
+        Raw::Toml(toml::Value::Integer(i)) if *i >= 0 => Ok(Duration::from_secs(*i as u64)),
+        _ => {
+            let s = text(raw)?.trim();
+            if let Ok(secs) = s.parse::<u64>() {
+                return Ok(Duration::from_secs(secs));
+            }
+            humantime::parse_duration(s).map_err(|_| format!("'{s}' is not a duration like 30s or 500ms"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_toml(text: &str) -> Result<ServeConfig, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("warden.toml");
+        std::fs::write(&path, text).unwrap();
+        ServeConfig::load(Some(&path), &[])
+    }
+
+    #[test]
+    fn defaults_are_secure() {
+        let c = ServeConfig::load(None, &[]).unwrap();
+        assert!(!c.insecure_http);
+        assert!(c.listen.ip().is_loopback());
+        assert!(c.metrics_listen.unwrap().ip().is_loopback());
+        assert_eq!(c.http.max_body_size, 4 << 20);
+        assert_eq!(c.http.request_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn file_values_and_overrides() {
+        let c = load_toml(
+            "listen = \"0.0.0.0:9000\"\nmetrics_listen = \"off\"\n[http]\nmax_body_size = \"1MiB\"\nread_timeout = \"1500ms\"\nmax_in_flight = 8\n",
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.metrics_listen, None);
+        assert_eq!(c.http.max_body_size, 1 << 20);
+        assert_eq!(c.http.read_timeout, Duration::from_millis(1500));
+        assert_eq!(c.http.max_in_flight, 8);
+
+        let c = ServeConfig::load(None, &[("http.max_body_size".into(), "64KiB".into())]).unwrap();
+        assert_eq!(c.http.max_body_size, 64 << 10);
+    }
+
+    #[test]
+    fn all_errors_reported_together() {
+        let err = load_toml(
+            "lisen = \"x\"\nlisten = 5\n[http]\nmax_body_size = \"4 parsecs\"\nbogus = 1\n[tls]\ncert = \"c.pem\"\n",
+        )
+        .unwrap_err();
+        let all = err.0.join("\n");
+        assert!(all.contains("unknown key 'lisen'"), "{all}");
+        assert!(all.contains("listen: expected a string"), "{all}");
+        assert!(all.contains("http.max_body_size"), "{all}");
+        assert!(all.contains("unknown key 'http.bogus'"), "{all}");
+        assert!(all.contains("tls.cert is set without tls.key"), "{all}");
+        assert_eq!(err.0.len(), 5, "{all}");
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        for (key, value) in [
+            ("listen", "localhost"),
+            ("http.max_in_flight", "0"),
+            ("http.max_in_flight", "-3"),
+            ("http.read_timeout", "soon"),
+            ("http.max_header_size", "10"),
+            ("insecure_http", "maybe"),
+            ("log_level", "loud"),
+        ] {
+            assert!(ServeConfig::load(None, &[(key.into(), value.into())]).is_err(), "{key}={value}");
+        }
+        assert!(load_toml("[http]\nmax_body_size = -1").is_err());
+        assert!(load_toml("http = 3").is_err());
+        assert!(load_toml("not toml at all [").is_err());
+    }
+
+    #[test]
+    fn flags_and_env_names() {
+        let s = SETTINGS.iter().find(|s| s.key == "http.max_body_size").unwrap();
+        assert_eq!(s.flag(), "http-max-body-size");
+        assert_eq!(s.env(), "WARDEN_HTTP_MAX_BODY_SIZE");
+        let s = SETTINGS.iter().find(|s| s.key == "tls.cert").unwrap();
+        assert_eq!(s.flag(), "tls-cert");
+    }
+
+    #[test]
+    fn every_setting_is_settable() {
+        let mut c = ServeConfig::default();
+        for s in SETTINGS {
+            let value = match s.kind {
+                Kind::Addr | Kind::OptionalAddr => "127.0.0.1:1",
+                Kind::Path => "p",
+                Kind::Bool => "true",
+                Kind::Size => "2KiB",
+                Kind::Duration => "2s",
+                Kind::Count => "2",
+                Kind::LogLevel => "debug",
+            };
+            c.set(s.key, Raw::Text(value)).unwrap_or_else(|e| panic!("{}: {e}", s.key));
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! `warden serve`: an HTTPS server for ONNX models on the Open Inference Protocol,
+//! with authentication on and every limit set by default.
+#![forbid(unsafe_code)]
+
+mod app;
+mod config;
+mod error;
+mod keyring;
+mod metrics;
+mod pool;
+mod protocol;
+mod reply;
+mod routes;
+mod server;
+mod state;
+mod tls;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use warden_guard::KeyStore;
+use warden_model::Repository;
+
+pub use config::{ConfigError, HttpLimits, Kind, SETTINGS, ServeConfig, Setting};
+pub use error::SetupError;
+pub use state::keys_path;
+pub use tls::TlsMaterial;
+
+use crate::app::App;
+use crate::keyring::KeyRing;
+
+/// Everything checked and loaded before a socket is opened, so a broken setup
+/// fails at once with a clear message.
+pub struct Prepared {
+    pub config: ServeConfig,
+    /// The first admin key, when this start created it: print it once.
+    pub admin_key: Option<String>,
+    pub tls: Option<TlsMaterial>,
+    pub models: Vec<String>,
+    app: Arc<App>,
+    acceptor: Option<TlsAcceptor>,
+}
+
+/// Creates the state dir, the first admin key and the certificate when missing,
+/// loads the models, and checks that secret files are private.
+pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
+    state::create_private_dir(&config.state_dir)?;
+    let keys_file = keys_path(&config.state_dir);
+    state::check_private(&keys_file)?;
+    let mut store = KeyStore::open_for_update(&keys_file)?;
+    let admin_key = if store.has_active_key() { None } else { Some(store.create("admin", &["admin".to_string()])?.1) };
+    let (tls, acceptor) = if config.insecure_http {
+        (None, None)
+    } else {
+        let material = tls::material(&config.state_dir, config.tls_cert.as_deref(), config.tls_key.as_deref())?;
+        state::check_private(&material.key)?;
+        let acceptor = TlsAcceptor::from(tls::server_config(&material)?);
+        (Some(material), Some(acceptor))
+    };
+    let repo = match &config.model_repository {
+        Some(dir) => Repository::load_dir(dir)?,
+        None => Repository::embedded_default()?,
+    };
+    let models = repo.entries().map(|e| e.name.clone()).collect();
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let keys = Arc::new(KeyRing::new(&store));
+    let app = Arc::new(App::new(repo, keys, config.http.clone(), acceptor.is_some(), threads));
+    Ok(Prepared { config, admin_key, tls, models, app, acceptor })
+}
+
+/// Bound sockets, so callers can print the real addresses (port 0 picks one).
+pub struct Bound {
+    pub api: SocketAddr,
+    pub metrics: Option<SocketAddr>,
+    api_listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+}
+
+pub async fn bind(prepared: &Prepared) -> Result<Bound, SetupError> {
+    let bind = |addr: SocketAddr| async move {
+        TcpListener::bind(addr).await.map_err(|source| SetupError::Bind { addr, source })
+    };
+    let api_listener = bind(prepared.config.listen).await?;
+    let metrics_listener = match prepared.config.metrics_listen {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let local = |l: &TcpListener| l.local_addr().ok();
+    Ok(Bound {
+        api: local(&api_listener).unwrap_or(prepared.config.listen),
+        metrics: metrics_listener.as_ref().and_then(local),
+        api_listener,
+        metrics_listener,
+    })
+}
+
+/// Serves until `shutdown` completes, then drains and returns.
+pub async fn run(prepared: Prepared, bound: Bound, shutdown: impl Future<Output = ()>) {
+    let app = prepared.app;
+    let watcher = tokio::spawn(app.keys.clone().watch(app::KEY_POLL));
+    let metrics = bound.metrics_listener.map(|l| tokio::spawn(server::serve_metrics(app.clone(), l)));
+    server::serve_api(app, bound.api_listener, prepared.acceptor, shutdown).await;
+    watcher.abort();
+    if let Some(m) = metrics {
+        m.abort();
+    }
+}

@@ -1,0 +1,95 @@
+//! Maps a method and path to an endpoint. Model names are restricted to
+//! `[A-Za-z0-9_.-]`, so paths need no percent-decoding: an encoded name simply
+//! matches no model.
+
+use http::{Method, StatusCode};
+
+use crate::reply::ApiError;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    Live,
+    Ready,
+    ServerMetadata,
+    ModelMetadata { model: String, version: Option<String> },
+    ModelReady { model: String, version: Option<String> },
+    Infer { model: String, version: Option<String> },
+    Predict { model: String },
+}
+
+impl Route {
+    /// A fixed label for metrics and logs (never a client-chosen string).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Route::Live => "live",
+            Route::Ready => "ready",
+            Route::ServerMetadata => "server_metadata",
+            Route::ModelMetadata { .. } => "model_metadata",
+            Route::ModelReady { .. } => "model_ready",
+            Route::Infer { .. } => "infer",
+            Route::Predict { .. } => "predict",
+        }
+    }
+
+    fn method(&self) -> Method {
+        match self {
+            Route::Infer { .. } | Route::Predict { .. } => Method::POST,
+            _ => Method::GET,
+        }
+    }
+
+    pub fn is_health(&self) -> bool {
+        matches!(self, Route::Live | Route::Ready)
+    }
+}
+
+pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
+    let segments: Vec<&str> = path.trim_start_matches('/').trim_end_matches('/').split('/').collect();
+    let owned = |s: &str| s.to_string();
+    let found = match segments.as_slice() {
+        ["v2", "health", "live"] => Route::Live,
+        ["v2", "health", "ready"] => Route::Ready,
+        ["v2"] => Route::ServerMetadata,
+        ["v2", "models", m] => Route::ModelMetadata { model: owned(m), version: None },
+        ["v2", "models", m, "versions", v] => Route::ModelMetadata { model: owned(m), version: Some(owned(v)) },
+        ["v2", "models", m, "ready"] => Route::ModelReady { model: owned(m), version: None },
+        ["v2", "models", m, "versions", v, "ready"] => Route::ModelReady { model: owned(m), version: Some(owned(v)) },
+        ["v2", "models", m, "infer"] => Route::Infer { model: owned(m), version: None },
+        ["v2", "models", m, "versions", v, "infer"] => Route::Infer { model: owned(m), version: Some(owned(v)) },
+        ["v1", "models", m] if m.ends_with(":predict") => {
+            Route::Predict { model: owned(m.trim_end_matches(":predict")) }
+        }
+        _ => return Err(ApiError::not_found("no such endpoint")),
+    };
+    if *method != found.method() {
+        return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("use {} for this endpoint", found.method()))
+            .with_header(
+                http::header::ALLOW,
+                http::HeaderValue::from_static(if found.method() == Method::POST { "POST" } else { "GET" }),
+            ));
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        let get = |p| route(&Method::GET, p);
+        let post = |p| route(&Method::POST, p);
+        assert_eq!(get("/v2/health/live").unwrap(), Route::Live);
+        assert_eq!(get("/v2/").unwrap(), Route::ServerMetadata);
+        assert_eq!(
+            get("/v2/models/m/versions/3").unwrap(),
+            Route::ModelMetadata { model: "m".into(), version: Some("3".into()) }
+        );
+        assert_eq!(post("/v2/models/m/infer").unwrap(), Route::Infer { model: "m".into(), version: None });
+        assert_eq!(post("/v1/models/m:predict").unwrap(), Route::Predict { model: "m".into() });
+        assert_eq!(get("/v2/models/m/infer").unwrap_err().status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(get("/v3").unwrap_err().status, StatusCode::NOT_FOUND);
+        assert_eq!(get("/v2/models/m/versions/1/2/infer").unwrap_err().status, StatusCode::NOT_FOUND);
+        assert_eq!(post("/v1/models/m:explain").unwrap_err().status, StatusCode::NOT_FOUND);
+    }
+}

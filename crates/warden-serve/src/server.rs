@@ -1,0 +1,131 @@
+//! Accepting connections: TLS handshakes under a timeout, HTTP/1.1 and HTTP/2
+//! with bounded heads and streams, a cap on open connections, and a graceful
+//! drain when the shutdown future completes.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::StatusCode;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+
+use crate::app::App;
+use crate::reply::{bytes_reply, empty};
+
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn builder(app: &App) -> auto::Builder<TokioExecutor> {
+    let limits = &app.limits;
+    let mut b = auto::Builder::new(TokioExecutor::new());
+    b.http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.read_timeout)
+        .max_buf_size(limits.max_header_size.max(8192));
+    b.http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(128)
+        .max_header_list_size(limits.max_header_size.min(u32::MAX as usize) as u32)
+        .max_pending_accept_reset_streams(64)
+        .keep_alive_interval(Duration::from_secs(30));
+    b
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then stops accepting,
+/// lets requests in flight finish (up to the shutdown timeout), and returns.
+pub async fn serve_api(
+    app: Arc<App>,
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let builder = Arc::new(builder(&app));
+    let graceful = GracefulShutdown::new();
+    let connections = Arc::new(Semaphore::new(app.limits.max_connections));
+    let drain = app.limits.shutdown_timeout;
+    tokio::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors, usually: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            tracing::warn!("connection limit reached; closing a new connection");
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        let (app, builder, tls, watcher) = (app.clone(), builder.clone(), tls.clone(), graceful.watcher());
+        tokio::spawn(async move {
+            let _permit = permit;
+            let service = service_fn(move |req| {
+                let app = app.clone();
+                async move { Ok::<_, Infallible>(app.handle(req).await) }
+            });
+            let result = match tls {
+                Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                    Ok(Ok(stream)) => watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await,
+                    Ok(Err(e)) => {
+                        tracing::debug!(%peer, error = %e, "tls handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "tls handshake timed out");
+                        return;
+                    }
+                },
+                None => watcher.watch(builder.serve_connection(TokioIo::new(tcp), service)).await,
+            };
+            if let Err(e) = result {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!(connections = graceful.count(), "draining");
+    if tokio::time::timeout(drain, graceful.shutdown()).await.is_err() {
+        tracing::warn!(timeout = ?drain, "drain timed out; closing remaining connections");
+    }
+}
+
+/// Serves `/metrics` in plain HTTP/1.1 until the task is dropped.
+pub async fn serve_metrics(app: Arc<App>, listener: TcpListener) {
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                let app = app.clone();
+                async move {
+                    let reply = if req.uri().path() == "/metrics" {
+                        bytes_reply(StatusCode::OK, "text/plain; version=0.0.4", app.metrics.render().into())
+                    } else {
+                        empty(StatusCode::NOT_FOUND)
+                    };
+                    Ok::<_, Infallible>(reply)
+                }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(10))
+                .serve_connection(TokioIo::new(tcp), service);
+            let _ = conn.await;
+        });
+    }
+}

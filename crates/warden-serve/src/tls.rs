@@ -1,0 +1,119 @@
+//! TLS: rustls with the ring provider, TLS 1.2 and 1.3 only, and only the
+//! forward-secret AEAD suites (rustls offers no others). With no certificate
+//! configured, a self-signed one is generated into the state dir once and reused.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::ServerConfig;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use sha2::{Digest, Sha256};
+use warden_guard::write_private;
+
+use crate::error::SetupError;
+
+/// Where the certificate and key come from, and the leaf's fingerprint to print.
+pub struct TlsMaterial {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub generated: bool,
+    pub fingerprint: String,
+}
+
+/// Returns the configured certificate, or the state dir's self-signed one,
+/// generating it on first use.
+pub fn material(state_dir: &Path, cert: Option<&Path>, key: Option<&Path>) -> Result<TlsMaterial, SetupError> {
+    let (cert, key, generated) = match (cert, key) {
+        (Some(c), Some(k)) => (c.to_path_buf(), k.to_path_buf(), false),
+        _ => {
+            let dir = state_dir.join("tls");
+            let (c, k) = (dir.join("cert.pem"), dir.join("key.pem"));
+            let generated = !c.exists() || !k.exists();
+            if generated {
+                generate_self_signed(&dir, &c, &k)?;
+            }
+            (c, k, generated)
+        }
+    };
+    let chain = read_chain(&cert)?;
+    let fingerprint = fingerprint(&chain[0]);
+    Ok(TlsMaterial { cert, key, generated, fingerprint })
+}
+
+fn generate_self_signed(dir: &Path, cert: &Path, key: &Path) -> Result<(), SetupError> {
+    let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+    let generated = rcgen::generate_simple_self_signed(names).map_err(|e| SetupError::Tls(e.to_string()))?;
+    crate::state::create_private_dir(dir)?;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SetupError::Io { path, source }
+    };
+    write_private(key, generated.signing_key.serialize_pem().as_bytes()).map_err(io(key))?;
+    write_private(cert, generated.cert.pem().as_bytes()).map_err(io(cert))?;
+    Ok(())
+}
+
+fn read_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>, SetupError> {
+    let bad = |m: String| SetupError::Tls(format!("{}: {m}", path.display()));
+    let chain = CertificateDer::pem_file_iter(path)
+        .map_err(|e| bad(e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    if chain.is_empty() {
+        return Err(bad("holds no PEM certificate".into()));
+    }
+    Ok(chain)
+}
+
+/// SHA-256 of the certificate's DER, as colon-separated upper-case hex (what
+/// `openssl x509 -fingerprint -sha256` prints).
+pub fn fingerprint(cert: &CertificateDer<'_>) -> String {
+    let digest = Sha256::digest(cert.as_ref());
+    digest.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+}
+
+/// A rustls server configuration for the material, offering h2 and http/1.1.
+pub fn server_config(material: &TlsMaterial) -> Result<Arc<ServerConfig>, SetupError> {
+    let chain = read_chain(&material.cert)?;
+    let key = PrivateKeyDer::from_pem_file(&material.key)
+        .map_err(|e| SetupError::Tls(format!("{}: {e}", material.key.display())))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| SetupError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| SetupError::Tls(format!("certificate and key do not form a usable pair: {e}")))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generates_once_and_reuses() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = material(dir.path(), None, None).unwrap();
+        assert!(first.generated);
+        let second = material(dir.path(), None, None).unwrap();
+        assert!(!second.generated);
+        assert_eq!(first.fingerprint, second.fingerprint);
+        assert_eq!(first.fingerprint.len(), 32 * 3 - 1);
+        server_config(&second).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        for f in [&first.cert, &first.key] {
+            assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = dir.path().join("c.pem");
+        std::fs::write(&cert, "not a certificate").unwrap();
+        assert!(material(dir.path(), Some(&cert), Some(&cert)).is_err());
+    }
+}

@@ -1,0 +1,261 @@
+//! Test helpers shared by the black-box tests: start the real `warden` binary on
+//! port 0 with TLS, create keys with the real CLI, and talk to it with real clients.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+pub fn warden() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_warden"))
+}
+
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+pub fn model_repository() -> PathBuf {
+    fixtures().join("models")
+}
+
+/// Runs the CLI to completion; returns (status, stdout, stderr).
+pub fn run(args: &[&str]) -> (ExitStatus, String, String) {
+    let out = warden().args(args).output().expect("warden runs");
+    (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Creates a key with `warden keys create` and returns it.
+pub fn create_key(state_dir: &Path, name: &str, scopes: &[&str]) -> String {
+    let mut args = vec!["keys", "create", name, "--state-dir", state_dir.to_str().unwrap()];
+    for s in scopes {
+        args.extend(["--scope", s]);
+    }
+    let (status, stdout, stderr) = run(&args);
+    assert!(status.success(), "keys create failed: {stderr}");
+    stdout.trim().to_string()
+}
+
+/// A running server. Killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub url: String,
+    pub metrics_url: Option<String>,
+    pub state_dir: PathBuf,
+    pub stdout: Arc<Mutex<Vec<String>>>,
+    pub stderr: Arc<Mutex<Vec<String>>>,
+    _temp: Option<tempfile::TempDir>,
+}
+
+#[derive(Default)]
+pub struct Options {
+    pub args: Vec<String>,
+    pub state_dir: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+}
+
+impl Options {
+    pub fn args(args: &[&str]) -> Options {
+        Options { args: args.iter().map(|s| s.to_string()).collect(), ..Options::default() }
+    }
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Server::start_with(Options::default())
+    }
+
+    pub fn start_with(opts: Options) -> Server {
+        let (temp, state_dir) = match opts.state_dir {
+            Some(dir) => (None, dir),
+            None => {
+                let t = tempfile::tempdir().unwrap();
+                let dir = t.path().join("state");
+                (Some(t), dir)
+            }
+        };
+        let mut cmd = warden();
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+            .arg("--state-dir")
+            .arg(&state_dir)
+            .args(&opts.args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in &opts.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("warden serve starts");
+        let stdout = drain(child.stdout.take().unwrap());
+        let stderr = drain(child.stderr.take().unwrap());
+        let started = Instant::now();
+        let url = loop {
+            if let Some(line) = stdout.lock().unwrap().iter().find(|l| l.starts_with("listening on ")) {
+                break line.trim_start_matches("listening on ").to_string();
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("warden serve exited with {status}: {:?}", stderr.lock().unwrap());
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "warden serve did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let addr = url.split("://").nth(1).unwrap().parse().unwrap();
+        let metrics_url = stdout.lock().unwrap().iter().find_map(|l| l.strip_prefix("metrics on ").map(str::to_string));
+        Server { child, addr, url, metrics_url, state_dir, stdout, stderr, _temp: temp }
+    }
+
+    /// The admin key printed on first start.
+    pub fn admin_key(&self) -> String {
+        self.stdout
+            .lock()
+            .unwrap()
+            .iter()
+            .find_map(|l| l.strip_prefix("admin key: ").map(str::to_string))
+            .expect("an admin key was printed")
+    }
+
+    pub fn cert_pem(&self) -> Vec<u8> {
+        std::fs::read(self.state_dir.join("tls/cert.pem")).unwrap()
+    }
+
+    /// A reqwest client that trusts this server's certificate.
+    pub fn client(&self) -> reqwest::Client {
+        client_trusting(&self.cert_pem())
+    }
+
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{}", self.url, path)
+    }
+
+    pub fn terminate(&self) {
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit (bounded), returning its status.
+    pub fn wait(&mut self, limit: Duration) -> ExitStatus {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(started.elapsed() < limit, "server did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn stderr_text(&self) -> String {
+        self.stderr.lock().unwrap().join("\n")
+    }
+
+    /// A raw TLS connection (HTTP/1.1 only), for tests that need to send bytes
+    /// slowly or malformed.
+    pub async fn raw(&self) -> TlsStream<TcpStream> {
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in rustls_pki_types::CertificateDer::pem_slice_iter(&self.cert_pem()) {
+            roots.add(cert.unwrap()).unwrap();
+        }
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = TlsConnector::from(Arc::new(config));
+        let tcp = TcpStream::connect(self.addr).await.unwrap();
+        let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+        connector.connect(name, tcp).await.unwrap()
+    }
+}
+
+use rustls_pki_types::pem::PemObject;
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn drain(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            sink.lock().unwrap().push(line);
+        }
+    });
+    lines
+}
+
+pub fn client_trusting(pem: &[u8]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(pem).unwrap())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// Reads one HTTP/1.1 response from a raw stream until the peer closes or the
+/// body announced by Content-Length has arrived; returns (status, head, body).
+pub async fn read_response<S: AsyncReadExt + Unpin>(stream: &mut S) -> (u16, String, Vec<u8>) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(end) = find(&buf, b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+            let len = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap())
+                })
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+                return (status, head, buf[end + 4..end + 4 + len].to_vec());
+            }
+        }
+        let n = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut chunk)).await.unwrap().unwrap_or(0);
+        if n == 0 {
+            let head = String::from_utf8_lossy(&buf).into_owned();
+            let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+            return (status, head, vec![]);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+pub async fn write_all<S: AsyncWriteExt + Unpin>(stream: &mut S, bytes: &[u8]) {
+    stream.write_all(bytes).await.unwrap();
+    stream.flush().await.unwrap();
+}
+
+/// The digits reference recorded from onnxruntime.
+pub fn reference(name: &str) -> Value {
+    let text = std::fs::read_to_string(fixtures().join("reference").join(name)).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// An infer body for the digits model with the given rows.
+pub fn digits_request(rows: &[Vec<f64>]) -> Value {
+    let flat: Vec<f64> = rows.iter().flatten().copied().collect();
+    serde_json::json!({"inputs": [{"name": "X", "shape": [rows.len(), 64], "datatype": "FP32", "data": flat}]})
+}
+
+pub fn reference_rows(reference: &Value) -> Vec<Vec<f64>> {
+    serde_json::from_value(reference["inputs"].clone()).unwrap()
+}

@@ -1,0 +1,224 @@
+//! Starting, restarting, keys, configuration and shutdown of the real binary.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+use common::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn first_start_creates_key_and_certificate_second_reuses_them() {
+    let temp = tempfile::tempdir().unwrap();
+    let state = temp.path().join("state");
+    let opts = || Options { state_dir: Some(state.clone()), ..Options::default() };
+    let first = Server::start_with(opts());
+    let key = first.admin_key();
+    assert!(key.starts_with("wdn_"));
+    let fingerprint = |s: &Server| {
+        s.stdout
+            .lock()
+            .unwrap()
+            .iter()
+            .find_map(|l| l.strip_prefix("tls: sha256 fingerprint ").map(str::to_string))
+            .unwrap()
+    };
+    let fp = fingerprint(&first);
+    for f in ["keys.json", "tls/cert.pem", "tls/key.pem"] {
+        let mode = std::fs::metadata(state.join(f)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{f}");
+    }
+    assert!(!std::fs::read_to_string(state.join("keys.json")).unwrap().contains(&key));
+    drop(first);
+
+    let second = Server::start_with(opts());
+    assert!(second.stdout.lock().unwrap().iter().all(|l| !l.starts_with("admin key")));
+    assert_eq!(fingerprint(&second), fp);
+    let r = second.client().get(second.endpoint("/v2")).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn keys_cli_create_list_revoke() {
+    let server = Server::start();
+    let dir = server.state_dir.to_str().unwrap().to_string();
+    let key = create_key(&server.state_dir, "alice", &["infer:default"]);
+    assert!(key.starts_with("wdn_") && !key.contains('\n'));
+    let (status, list, _) = run(&["keys", "list", "--state-dir", &dir]);
+    assert!(status.success());
+    assert!(list.contains("alice") && list.contains("infer:default") && list.contains("admin"), "{list}");
+    assert!(!list.contains(&key));
+    let (_, json, _) = run(&["keys", "list", "--json", "--state-dir", &dir]);
+    let records: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let id =
+        records.as_array().unwrap().iter().find(|r| r["name"] == "alice").unwrap()["id"].as_str().unwrap().to_string();
+
+    let client = server.client();
+    let status_now =
+        || async { client.get(server.endpoint("/v2/models/default")).bearer_auth(&key).send().await.unwrap().status() };
+    let mut seen = StatusCode::UNAUTHORIZED;
+    for _ in 0..100 {
+        seen = status_now().await;
+        if seen == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, StatusCode::OK);
+
+    let (status, _, _) = run(&["keys", "revoke", &id, "--state-dir", &dir]);
+    assert!(status.success());
+    for _ in 0..100 {
+        seen = status_now().await;
+        if seen == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, StatusCode::UNAUTHORIZED, "a revoked key still works");
+
+    let (status, _, err) = run(&["keys", "revoke", &id, "--state-dir", &dir]);
+    assert!(!status.success() && err.contains("already revoked"), "{err}");
+    let (status, _, err) = run(&["keys", "revoke", "nope", "--state-dir", &dir]);
+    assert!(!status.success() && err.contains("no key"), "{err}");
+    let (status, _, err) = run(&["keys", "create", "bob", "--scope", "superuser", "--state-dir", &dir]);
+    assert!(!status.success() && err.contains("unknown scope"), "{err}");
+}
+
+#[tokio::test]
+async fn sigterm_drains_in_flight_requests_then_exits_zero() {
+    let mut server = Server::start();
+    let key = server.admin_key();
+    let body = serde_json::to_string(&digits_request(&[vec![2.0; 64]])).unwrap();
+    let mut stream = server.raw().await;
+    let head = format!(
+        "POST /v2/models/default/infer HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {key}\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    write_all(&mut stream, head.as_bytes()).await;
+    write_all(&mut stream, &body.as_bytes()[..10]).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    server.terminate();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The listener is closed, but the request in flight completes.
+    assert!(tokio::net::TcpStream::connect(server.addr).await.is_err());
+    write_all(&mut stream, &body.as_bytes()[10..]).await;
+    let (status, _, answer) = read_response(&mut stream).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+    let status = server.wait(Duration::from_secs(30));
+    assert!(status.success(), "{status}");
+    assert!(server.stderr_text().contains("draining"));
+}
+
+#[tokio::test]
+async fn config_file_flags_and_env() {
+    let temp = tempfile::tempdir().unwrap();
+    let file = temp.path().join("warden.toml");
+    std::fs::write(&file, "[http]\nmax_body_size = \"2KiB\"\nmax_elements = 64\n").unwrap();
+    let server = Server::start_with(Options {
+        args: vec!["--config".into(), file.to_str().unwrap().into()],
+        env: vec![("WARDEN_HTTP_MAX_ELEMENTS".into(), "128".into())],
+        ..Options::default()
+    });
+    let (client, key) = (server.client(), server.admin_key());
+    let url = server.endpoint("/v2/models/default/infer");
+    // The env var (128) overrides the file (64): two rows pass, three do not.
+    let r = client.post(&url).bearer_auth(&key).json(&digits_request(&vec![vec![0.0; 64]; 2])).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = client.post(&url).bearer_auth(&key).json(&digits_request(&vec![vec![0.0; 64]; 3])).send().await.unwrap();
+    // Three rows are 192 elements, but the body limit from the file (2 KiB) bites first.
+    assert!(r.status() == StatusCode::PAYLOAD_TOO_LARGE || r.status() == StatusCode::BAD_REQUEST);
+    let r = client.post(&url).bearer_auth(&key).body("x".repeat(3000)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[test]
+fn config_check_reports_every_problem() {
+    let temp = tempfile::tempdir().unwrap();
+    let good = temp.path().join("good.toml");
+    std::fs::write(&good, "listen = \"0.0.0.0:8443\"\n[http]\nrequest_timeout = \"5s\"\n").unwrap();
+    let (status, out, _) = run(&["config", "check", good.to_str().unwrap()]);
+    assert!(status.success(), "{out}");
+    assert!(out.contains("ok"));
+
+    let bad = temp.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "listn = \"x\"\nmodel_repository = \"/does/not/exist\"\n[http]\nmax_in_flight = 0\nread_timeout = \"soon\"\n",
+    )
+    .unwrap();
+    let (status, _, err) = run(&["config", "check", bad.to_str().unwrap()]);
+    assert!(!status.success());
+    for needle in ["unknown key 'listn'", "max_in_flight", "read_timeout"] {
+        assert!(err.contains(needle), "{needle} missing from: {err}");
+    }
+    let (status, _, err) = run(&["config", "check", temp.path().join("missing.toml").to_str().unwrap()]);
+    assert!(!status.success() && err.contains("cannot read"), "{err}");
+
+    let (status, _, err) = run(&["serve", "--config", bad.to_str().unwrap()]);
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("unknown key 'listn'"));
+    let (status, _, err) = run(&["serve", "--listen", "nowhere"]);
+    assert_eq!(status.code(), Some(2));
+    assert!(err.contains("--listen"), "{err}");
+}
+
+#[tokio::test]
+async fn insecure_http_warns_and_serves_plain_http() {
+    let server = Server::start_with(Options::args(&["--insecure-http"]));
+    assert!(server.url.starts_with("http://"));
+    assert!(server.stderr_text().contains("INSECURE"));
+    let r = reqwest::get(server.endpoint("/v2/health/live")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get("strict-transport-security").is_none());
+}
+
+#[tokio::test]
+async fn user_supplied_certificate() {
+    let temp = tempfile::tempdir().unwrap();
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    let (cert, key) = (temp.path().join("c.pem"), temp.path().join("k.pem"));
+    std::fs::write(&cert, generated.cert.pem()).unwrap();
+    std::fs::write(&key, generated.signing_key.serialize_pem()).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let server =
+        Server::start_with(Options::args(&["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()]));
+    let client = client_trusting(generated.cert.pem().as_bytes());
+    let r = client.get(server.endpoint("/v2/health/ready")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // A client that does not trust the certificate cannot connect.
+    let other = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    assert!(
+        client_trusting(other.cert.pem().as_bytes()).get(server.endpoint("/v2/health/ready")).send().await.is_err()
+    );
+
+    // A world-readable key is refused.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (status, _, err) = run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "off",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+        "--state-dir",
+        temp.path().join("s").to_str().unwrap(),
+    ]);
+    assert!(!status.success());
+    assert!(err.contains("readable by other users"), "{err}");
+}
+
+#[tokio::test]
+async fn metrics_listener_counts_requests() {
+    let server = Server::start();
+    let client = server.client();
+    client.get(server.endpoint("/v2/health/live")).send().await.unwrap();
+    client.get(server.endpoint("/v2")).send().await.unwrap();
+    let text = reqwest::get(server.metrics_url.clone().unwrap().to_string()).await.unwrap().text().await.unwrap();
+    assert!(text.contains("warden_http_requests_total{endpoint=\"live\",code=\"200\"} 1"), "{text}");
+    assert!(text.contains("warden_http_requests_total{endpoint=\"server_metadata\",code=\"401\"} 1"), "{text}");
+}
