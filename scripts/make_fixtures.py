@@ -10,6 +10,7 @@ Writes:
   crates/warden/tests/fixtures/models/digits/1  the same model, version 1
   crates/warden/tests/fixtures/models/digits/2  a smaller MLP (64 -> 32 -> 10), version 2
   crates/warden/tests/fixtures/models/types/1   identity model, one input per OIP datatype
+  crates/warden/tests/fixtures/slow_models/slow/1  an expensive model, for deadline tests
   crates/warden/tests/fixtures/reference/*.json inputs and onnxruntime outputs
 """
 import json
@@ -96,6 +97,37 @@ def types_model():
     return model
 
 
+def slow_model(width=1024, layers=32):
+    """A deliberately expensive model: `layers` dense tanh layers of width `width`,
+    with weights made at load time by ConstantOfShape so the file stays tiny.
+    About 67 MFLOP per row; tests use it to push a request past its deadline."""
+    nodes = [
+        helper.make_node(
+            "ConstantOfShape",
+            ["w_shape"],
+            ["w"],
+            value=helper.make_tensor("v", TensorProto.FLOAT, [1], [1.0 / width]),
+        )
+    ]
+    prev = "X"
+    for i in range(layers):
+        nodes.append(helper.make_node("MatMul", [prev, "w"], [f"m{i}"]))
+        out = "Y" if i == layers - 1 else f"t{i}"
+        nodes.append(helper.make_node("Tanh", [f"m{i}"], [out]))
+        prev = out
+    shape = helper.make_tensor("w_shape", TensorProto.INT64, [2], [width, width])
+    graph = helper.make_graph(
+        nodes,
+        "slow",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["N", width])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["N", width])],
+        initializer=[shape],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
 def main():
     default, x_test = train_digits((64,), 0)
     default_path = os.path.join(ROOT, "crates", "warden-model", "models", "default.onnx")
@@ -107,6 +139,7 @@ def main():
     v2 = os.path.join(FIX, "models", "digits", "2", "model.onnx")
     write(small, v2)
     write(types_model(), os.path.join(FIX, "models", "types", "1", "model.onnx"))
+    write(slow_model(), os.path.join(FIX, "slow_models", "slow", "1", "model.onnx"))
 
     sample = x_test[:24]
     reference(os.path.join(FIX, "reference", "digits_v1.json"), v1, sample)

@@ -70,7 +70,7 @@ fn warn_about_risks(config: &ServeConfig) {
         );
     }
     if running_as_root() {
-        tracing::warn!("running as root: run Warden as an unprivileged user (see deploy/)");
+        tracing::warn!("running as root: run Warden as an unprivileged user");
     }
     if !config.listen.ip().is_loopback() && config.insecure_http {
         tracing::warn!(addr = %config.listen, "INSECURE: plain HTTP on a non-loopback address");

@@ -265,3 +265,39 @@ async fn in_flight_limit_answers_503_with_retry_after() {
     }
     assert!(ok, "the slot was not released");
 }
+
+/// A model still running at the request deadline: the client gets 503 with
+/// Retry-After, and the server keeps answering while the model finishes.
+#[tokio::test]
+async fn request_deadline_during_inference_is_503() {
+    let repository = fixtures().join("slow_models");
+    let server = Server::start_with(Options::args(&[
+        "--model-repository",
+        repository.to_str().unwrap(),
+        "--http-request-timeout",
+        "300ms",
+        "--http-max-body-size",
+        "16MiB",
+        "--http-max-elements",
+        "4194304",
+    ]));
+    let (client, key) = (server.client(), server.admin_key());
+    // 2048 rows of a ~67 MFLOP-per-row model: far more than 300 ms of work.
+    let rows = 2048;
+    let size = rows * 1024 * 4;
+    let head = serde_json::to_vec(&json!({"inputs": [{"name": "X", "shape": [rows, 1024], "datatype": "FP32", "parameters": {"binary_data_size": size}}]})).unwrap();
+    let mut body = head.clone();
+    body.resize(head.len() + size, 0);
+    let r = client
+        .post(server.endpoint("/v2/models/slow/infer"))
+        .bearer_auth(&key)
+        .header("Inference-Header-Content-Length", head.len())
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["retry-after"], "1");
+    expect_error(r, StatusCode::SERVICE_UNAVAILABLE, "deadline").await;
+    let r = client.get(server.endpoint("/v2/health/live")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}

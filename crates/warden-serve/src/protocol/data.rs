@@ -133,11 +133,17 @@ pub fn element(data: &TensorData, i: usize) -> Value {
         TensorData::I16(v) => Value::from(v[i]),
         TensorData::I32(v) => Value::from(v[i]),
         TensorData::I64(v) => Value::from(v[i]),
-        TensorData::F16(v) => Value::from(v[i].to_f32()),
-        TensorData::F32(v) => Value::from(v[i]),
+        TensorData::F16(v) => short_f32(v[i].to_f32()),
+        TensorData::F32(v) => short_f32(v[i]),
         TensorData::F64(v) => Value::from(v[i]),
         TensorData::Bytes(v) => Value::from(String::from_utf8_lossy(&v[i]).into_owned()),
     }
+}
+
+/// An f32 as the JSON number with the fewest digits that reads back as the same
+/// f32 (`0.99999547`, not the f64 widening `0.9999954700469971`).
+fn short_f32(x: f32) -> Value {
+    x.to_string().parse::<f64>().map(Value::from).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]
@@ -167,6 +173,12 @@ mod tests {
         assert!(from_json(DataType::F32, &json!([null])).is_err());
         assert!(from_json(DataType::F32, &json!([{"a": 1}])).is_err());
         assert!(from_json(DataType::Bytes, &json!([1])).is_err());
+    }
+
+    #[test]
+    fn elements_keep_f32_precision_short() {
+        assert_eq!(element(&TensorData::F32(vec![0.99999547]), 0).to_string(), "0.99999547");
+        assert_eq!(element(&TensorData::F32(vec![f32::NAN]), 0), Value::Null);
     }
 
     #[test]
