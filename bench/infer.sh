@@ -11,7 +11,8 @@ connections=${2:-64}
 threads=${3:-2}
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release -q -p warden
+# The same build as the test suite (dev-dependencies unify features), so it is built once.
+cargo build --release -q --workspace --all-targets
 
 dir=$(mktemp -d)
 pid=

@@ -10,6 +10,7 @@ Writes:
   crates/warden/tests/fixtures/models/digits/1  the same model, version 1
   crates/warden/tests/fixtures/models/digits/2  a smaller MLP (64 -> 32 -> 10), version 2
   crates/warden/tests/fixtures/models/types/1   identity model, one input per OIP datatype
+  crates/warden/tests/fixtures/models/strings/1 identity model over a BYTES (string) tensor
   crates/warden/tests/fixtures/slow_models/slow/1  an expensive model, for deadline tests
   crates/warden/tests/fixtures/reference/*.json inputs and onnxruntime outputs
 """
@@ -97,6 +98,19 @@ def types_model():
     return model
 
 
+def strings_model():
+    """BYTES in and out: an Identity over a string tensor of shape [N]."""
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["text"], ["echo"])],
+        "strings",
+        [helper.make_tensor_value_info("text", TensorProto.STRING, ["N"])],
+        [helper.make_tensor_value_info("echo", TensorProto.STRING, ["N"])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
 def slow_model(width=1024, layers=32):
     """A deliberately expensive model: `layers` dense tanh layers of width `width`,
     with weights made at load time by ConstantOfShape so the file stays tiny.
@@ -139,6 +153,7 @@ def main():
     v2 = os.path.join(FIX, "models", "digits", "2", "model.onnx")
     write(small, v2)
     write(types_model(), os.path.join(FIX, "models", "types", "1", "model.onnx"))
+    write(strings_model(), os.path.join(FIX, "models", "strings", "1", "model.onnx"))
     write(slow_model(), os.path.join(FIX, "slow_models", "slow", "1", "model.onnx"))
 
     sample = x_test[:24]

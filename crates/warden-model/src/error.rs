@@ -39,10 +39,8 @@ pub enum InputError {
     Batch(String),
     #[error("input '{0}' holds NaN or infinite values, which this model does not accept")]
     NonFinite(String),
-    #[error("unknown output '{0}'")]
-    UnknownOutput(String),
-    #[error("{0}")]
-    Tensor(String),
+    #[error("input '{0}' holds BYTES elements that are not UTF-8, which this model's strings need")]
+    NotUtf8(String),
 }
 
 /// A model that cannot be loaded or run.

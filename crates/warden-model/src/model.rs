@@ -159,6 +159,11 @@ impl Model {
         if !self.config.allow_non_finite && t.data.has_non_finite() {
             return Err(InputError::NonFinite(name()));
         }
+        if let TensorData::Bytes(elements) = &t.data
+            && elements.iter().any(|e| std::str::from_utf8(e).is_err())
+        {
+            return Err(InputError::NotUtf8(name()));
+        }
         Ok(())
     }
 
@@ -172,6 +177,9 @@ impl Model {
             .collect::<Result<TVec<_>, _>>()
             .map_err(|e| err(e.to_string()))?;
         let results = self.plan.run(values).map_err(|e| err(format!("{e:#}")))?;
+        if results.len() != self.outputs.len() {
+            return Err(err(format!("returned {} outputs, expected {}", results.len(), self.outputs.len())));
+        }
         self.outputs
             .iter()
             .zip(results)

@@ -101,8 +101,9 @@ impl App {
                 let model = self.model(&identity, &model, None)?.clone();
                 let body = self.read_body(req, deadline).await?;
                 let inputs = model.check_inputs(v1::decode(&body, &model)?, self.max_elements(&model))?;
+                let rows = inputs.first().and_then(|t| t.shape.first().copied()).unwrap_or(0);
                 let outputs = self.pool.run(model, inputs).await?;
-                Ok(v1::encode(&outputs))
+                v1::encode(rows, &outputs)
             }
         }
     }

@@ -205,25 +205,24 @@ impl ServeConfig {
     }
 
     fn set(&mut self, key: &str, raw: Raw<'_>) -> Result<(), String> {
-        let kind = SETTINGS.iter().find(|s| s.key == key).map(|s| s.kind).ok_or("unknown key")?;
         let h = &mut self.http;
-        match (key, kind) {
-            ("listen", _) => self.listen = parse_addr(&raw)?,
-            ("metrics_listen", _) => self.metrics_listen = parse_optional_addr(&raw)?,
-            ("state_dir", _) => self.state_dir = parse_path(&raw)?,
-            ("model_repository", _) => self.model_repository = Some(parse_path(&raw)?),
-            ("insecure_http", _) => self.insecure_http = parse_bool(&raw)?,
-            ("log_level", _) => self.log_level = parse_log_level(&raw)?,
-            ("tls.cert", _) => self.tls_cert = Some(parse_path(&raw)?),
-            ("tls.key", _) => self.tls_key = Some(parse_path(&raw)?),
-            ("http.max_body_size", _) => h.max_body_size = parse_size(&raw)?,
-            ("http.max_header_size", _) => h.max_header_size = parse_size(&raw)?,
-            ("http.max_elements", _) => h.max_elements = parse_count(&raw)?,
-            ("http.read_timeout", _) => h.read_timeout = parse_duration(&raw)?,
-            ("http.request_timeout", _) => h.request_timeout = parse_duration(&raw)?,
-            ("http.max_in_flight", _) => h.max_in_flight = parse_count(&raw)?,
-            ("http.max_connections", _) => h.max_connections = parse_count(&raw)?,
-            ("http.shutdown_timeout", _) => h.shutdown_timeout = parse_duration(&raw)?,
+        match key {
+            "listen" => self.listen = parse_addr(&raw)?,
+            "metrics_listen" => self.metrics_listen = parse_optional_addr(&raw)?,
+            "state_dir" => self.state_dir = parse_path(&raw)?,
+            "model_repository" => self.model_repository = Some(parse_path(&raw)?),
+            "insecure_http" => self.insecure_http = parse_bool(&raw)?,
+            "log_level" => self.log_level = parse_log_level(&raw)?,
+            "tls.cert" => self.tls_cert = Some(parse_path(&raw)?),
+            "tls.key" => self.tls_key = Some(parse_path(&raw)?),
+            "http.max_body_size" => h.max_body_size = parse_size(&raw)?,
+            "http.max_header_size" => h.max_header_size = parse_size(&raw)?,
+            "http.max_elements" => h.max_elements = parse_count(&raw)?,
+            "http.read_timeout" => h.read_timeout = parse_duration(&raw)?,
+            "http.request_timeout" => h.request_timeout = parse_duration(&raw)?,
+            "http.max_in_flight" => h.max_in_flight = parse_count(&raw)?,
+            "http.max_connections" => h.max_connections = parse_count(&raw)?,
+            "http.shutdown_timeout" => h.shutdown_timeout = parse_duration(&raw)?,
             _ => return Err("unknown key".into()),
         }
         Ok(())

@@ -191,21 +191,13 @@ const TYPES: [(&str, &str); 12] = [
 #[tokio::test]
 async fn every_datatype_in_json() {
     let server = Server::start_with(Options::args(&["--model-repository", model_repository().to_str().unwrap()]));
-    let (client, key) = (server.client(), server.admin_key());
+    let key = server.admin_key();
     let inputs: Vec<Value> = TYPES
         .iter()
         .map(|(n, dt)| json!({"name": format!("in_{n}"), "shape": [2, 2], "datatype": dt, "data": sample(dt).0}))
         .collect();
-    let answer: Value = client
-        .post(server.endpoint("/v2/models/types/infer"))
-        .bearer_auth(&key)
-        .json(&json!({"inputs": inputs}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer: Value =
+        server.post_json("/v2/models/types/infer", &key, &json!({"inputs": inputs})).await.json().await.unwrap();
     let outputs = answer["outputs"].as_array().unwrap_or_else(|| panic!("{answer}"));
     for ((n, dt), out) in TYPES.iter().zip(outputs) {
         assert_eq!(out["name"], format!("out_{n}"));
@@ -220,7 +212,7 @@ async fn every_datatype_in_json() {
 #[tokio::test]
 async fn every_datatype_in_binary() {
     let server = Server::start_with(Options::args(&["--model-repository", model_repository().to_str().unwrap()]));
-    let (client, key) = (server.client(), server.admin_key());
+    let key = server.admin_key();
     let mut raw = Vec::new();
     let inputs: Vec<Value> = TYPES
         .iter()
@@ -236,24 +228,10 @@ async fn every_datatype_in_binary() {
         .enumerate()
         .map(|(i, (n, _))| json!({"name": format!("out_{n}"), "parameters": {"binary_data": i % 2 == 0}}))
         .collect();
-    let head = serde_json::to_vec(&json!({"id": "bin", "inputs": inputs, "outputs": outputs})).unwrap();
-    let mut body = head.clone();
-    body.extend(&raw);
-    let r = client
-        .post(server.endpoint("/v2/models/types/infer"))
-        .bearer_auth(&key)
-        .header("Inference-Header-Content-Length", head.len())
-        .header("content-type", "application/octet-stream")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let header_len: usize = r.headers()["inference-header-content-length"].to_str().unwrap().parse().unwrap();
-    let bytes = r.bytes().await.unwrap();
-    let answer: Value = serde_json::from_slice(&bytes[..header_len]).unwrap();
+    let head = json!({"id": "bin", "inputs": inputs, "outputs": outputs});
+    let (answer, bytes) = binary_answer(server.post_binary("/v2/models/types/infer", &key, &head, &raw).await).await;
     assert_eq!(answer["id"], "bin");
-    let mut rest = &bytes[header_len..];
+    let mut rest = &bytes[..];
     for (i, ((_, dt), out)) in TYPES.iter().zip(answer["outputs"].as_array().unwrap()).enumerate() {
         let (json_data, raw_data) = sample(dt);
         if i % 2 == 0 {
@@ -271,52 +249,31 @@ async fn every_datatype_in_binary() {
 #[tokio::test]
 async fn binary_output_for_all_by_request_parameter() {
     let server = Server::start();
-    let (client, key) = (server.client(), server.admin_key());
+    let key = server.admin_key();
     let reference = reference("digits_v1.json");
     let rows = &reference_rows(&reference)[..2];
     let floats: Vec<u8> = rows.iter().flatten().flat_map(|x| (*x as f32).to_le_bytes()).collect();
-    let head = serde_json::to_vec(&json!({
+    let head = json!({
         "inputs": [{"name": "X", "shape": [2, 64], "datatype": "FP32", "parameters": {"binary_data_size": floats.len()}}],
         "parameters": {"binary_data_output": true}
-    }))
-    .unwrap();
-    let mut body = head.clone();
-    body.extend(&floats);
-    let r = client
-        .post(server.endpoint("/v2/models/default/infer"))
-        .bearer_auth(&key)
-        .header("Inference-Header-Content-Length", head.len())
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let n: usize = r.headers()["inference-header-content-length"].to_str().unwrap().parse().unwrap();
-    let bytes = r.bytes().await.unwrap();
-    let answer: Value = serde_json::from_slice(&bytes[..n]).unwrap();
-    let labels: Vec<i64> = bytes[n..n + 16].chunks(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect();
+    });
+    let r = server.post_binary("/v2/models/default/infer", &key, &head, &floats).await;
+    let (answer, bytes) = binary_answer(r).await;
+    let labels: Vec<i64> = bytes[..16].chunks(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect();
     assert_eq!(answer["outputs"][0]["parameters"]["binary_data_size"], 16);
     assert_eq!(json!(labels), json!(reference["label"].as_array().unwrap()[..2]));
-    let probs: Vec<f64> = bytes[n + 16..].chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64).collect();
+    let probs: Vec<f64> = bytes[16..].chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64).collect();
     assert_close(&json!(probs), &json!(reference["probabilities"].as_array().unwrap()[..2]));
 }
 
 #[tokio::test]
 async fn v1_predict() {
     let server = Server::start();
-    let (client, key) = (server.client(), server.admin_key());
+    let key = server.admin_key();
     let reference = reference("digits_v1.json");
     let rows = &reference_rows(&reference)[..4];
-    let answer: Value = client
-        .post(server.endpoint("/v1/models/default:predict"))
-        .bearer_auth(&key)
-        .json(&json!({"instances": rows}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = server.post_json("/v1/models/default:predict", &key, &json!({"instances": rows})).await;
+    let answer: Value = r.json().await.unwrap();
     let predictions = answer["predictions"].as_array().unwrap();
     assert_eq!(predictions.len(), 4);
     for (i, p) in predictions.iter().enumerate() {
@@ -331,15 +288,7 @@ async fn scopes_limit_models_and_hide_others() {
     let key = create_key(&server.state_dir, "digits-only", &["infer:digits"]);
     let client = server.client();
     // The key file changed after start: the server picks the new key up without a restart.
-    let mut status = StatusCode::UNAUTHORIZED;
-    for _ in 0..100 {
-        status = client.get(server.endpoint("/v2/models/digits")).bearer_auth(&key).send().await.unwrap().status();
-        if status == StatusCode::OK {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(server.await_status("/v2/models/digits", &key, StatusCode::OK).await, StatusCode::OK);
     let hidden = client.get(server.endpoint("/v2/models/types")).bearer_auth(&key).send().await.unwrap();
     assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
     let hidden: Value = hidden.json().await.unwrap();
@@ -356,4 +305,32 @@ async fn scopes_limit_models_and_hide_others() {
         hidden["error"].as_str().unwrap().replace("types", "X"),
         missing["error"].as_str().unwrap().replace("nonexistent", "X")
     );
+}
+
+/// BYTES tensors: JSON strings, and the binary extension's 4-byte length prefixes.
+#[tokio::test]
+async fn bytes_tensors_in_json_and_binary() {
+    let server = Server::start_with(Options::args(&["--model-repository", model_repository().to_str().unwrap()]));
+    let key = server.admin_key();
+    let words = ["hello", "", "ünïcode"];
+    let body = json!({"inputs": [{"name": "text", "shape": [3], "datatype": "BYTES", "data": words}]});
+    let answer: Value = server.post_json("/v2/models/strings/infer", &key, &body).await.json().await.unwrap();
+    assert_eq!(answer["outputs"][0]["datatype"], "BYTES");
+    assert_eq!(answer["outputs"][0]["data"], json!(words));
+
+    let raw: Vec<u8> =
+        words.iter().flat_map(|w| [&(w.len() as u32).to_le_bytes()[..], w.as_bytes()].concat()).collect();
+    let head = json!({
+        "inputs": [{"name": "text", "shape": [3], "datatype": "BYTES", "parameters": {"binary_data_size": raw.len()}}],
+        "outputs": [{"name": "echo", "parameters": {"binary_data": true}}]
+    });
+    let (answer, bytes) = binary_answer(server.post_binary("/v2/models/strings/infer", &key, &head, &raw).await).await;
+    assert_eq!(answer["outputs"][0]["parameters"]["binary_data_size"], raw.len());
+    assert_eq!(bytes, raw);
+
+    // Not UTF-8: the model holds strings, so this is the client's error.
+    let bad = [&1u32.to_le_bytes()[..], &[0xff]].concat();
+    let head = json!({"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "parameters": {"binary_data_size": bad.len()}}]});
+    let r = server.post_binary("/v2/models/strings/infer", &key, &head, &bad).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }

@@ -76,20 +76,13 @@ async fn element_limit_and_non_finite_values() {
     // JSON cannot spell NaN; the binary extension can.
     let mut floats: Vec<u8> = row().iter().flat_map(|x| (*x as f32).to_le_bytes()).collect();
     floats[8..12].copy_from_slice(&f32::NAN.to_le_bytes());
-    let head = serde_json::to_vec(&json!({"inputs": [{"name": "X", "shape": [1, 64], "datatype": "FP32", "parameters": {"binary_data_size": 256}}]})).unwrap();
-    let mut body = head.clone();
-    body.extend(&floats);
-    let r = client
-        .post(&url)
-        .bearer_auth(&key)
-        .header("Inference-Header-Content-Length", head.len())
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
+    let head = json!({"inputs": [{"name": "X", "shape": [1, 64], "datatype": "FP32", "parameters": {"binary_data_size": 256}}]});
+    let r = server.post_binary("/v2/models/default/infer", &key, &head, &floats).await;
     expect_error(r, StatusCode::BAD_REQUEST, "NaN or infinite").await;
 
     // Binary framing errors.
+    let head = serde_json::to_vec(&head).unwrap();
+    let body = [head.clone(), floats].concat();
     for (header, body, needle) in [
         ("nine", body.clone(), "not a number"),
         ("999999", body.clone(), "only"),
@@ -285,17 +278,8 @@ async fn request_deadline_during_inference_is_503() {
     // 2048 rows of a ~67 MFLOP-per-row model: far more than 300 ms of work.
     let rows = 2048;
     let size = rows * 1024 * 4;
-    let head = serde_json::to_vec(&json!({"inputs": [{"name": "X", "shape": [rows, 1024], "datatype": "FP32", "parameters": {"binary_data_size": size}}]})).unwrap();
-    let mut body = head.clone();
-    body.resize(head.len() + size, 0);
-    let r = client
-        .post(server.endpoint("/v2/models/slow/infer"))
-        .bearer_auth(&key)
-        .header("Inference-Header-Content-Length", head.len())
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let head = json!({"inputs": [{"name": "X", "shape": [rows, 1024], "datatype": "FP32", "parameters": {"binary_data_size": size}}]});
+    let r = server.post_binary("/v2/models/slow/infer", &key, &head, &vec![0u8; size]).await;
     assert_eq!(r.headers()["retry-after"], "1");
     expect_error(r, StatusCode::SERVICE_UNAVAILABLE, "deadline").await;
     let r = client.get(server.endpoint("/v2/health/live")).send().await.unwrap();

@@ -54,28 +54,10 @@ async fn keys_cli_create_list_revoke() {
     let id =
         records.as_array().unwrap().iter().find(|r| r["name"] == "alice").unwrap()["id"].as_str().unwrap().to_string();
 
-    let client = server.client();
-    let status_now =
-        || async { client.get(server.endpoint("/v2/models/default")).bearer_auth(&key).send().await.unwrap().status() };
-    let mut seen = StatusCode::UNAUTHORIZED;
-    for _ in 0..100 {
-        seen = status_now().await;
-        if seen == StatusCode::OK {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(seen, StatusCode::OK);
-
+    assert_eq!(server.await_status("/v2/models/default", &key, StatusCode::OK).await, StatusCode::OK);
     let (status, _, _) = run(&["keys", "revoke", &id, "--state-dir", &dir]);
     assert!(status.success());
-    for _ in 0..100 {
-        seen = status_now().await;
-        if seen == StatusCode::UNAUTHORIZED {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let seen = server.await_status("/v2/models/default", &key, StatusCode::UNAUTHORIZED).await;
     assert_eq!(seen, StatusCode::UNAUTHORIZED, "a revoked key still works");
 
     let (status, _, err) = run(&["keys", "revoke", &id, "--state-dir", &dir]);

@@ -96,8 +96,15 @@ fn nested_shape(v: &Value) -> Result<Vec<usize>, ApiError> {
 }
 
 /// One prediction per row: the single output's row, or an object of all outputs' rows.
-pub fn encode(results: &[NamedTensor]) -> Reply {
-    let rows = results.first().and_then(|t| t.shape.first().copied()).unwrap_or(0);
+/// Every output must be batched like the input; one that is not cannot be split
+/// into rows, and the caller is told to use the v2 API.
+pub fn encode(rows: usize, results: &[NamedTensor]) -> Result<Reply, ApiError> {
+    if let Some(t) = results.iter().find(|t| t.shape.first() != Some(&rows)) {
+        return Err(ApiError::bad_request(format!(
+            "output '{}' is not batched by row, so it cannot be split into predictions: use the v2 infer API",
+            t.name
+        )));
+    }
     let predictions: Vec<Value> = (0..rows)
         .map(|i| {
             if results.len() == 1 {
@@ -107,7 +114,7 @@ pub fn encode(results: &[NamedTensor]) -> Reply {
             }
         })
         .collect();
-    json(StatusCode::OK, &serde_json::json!({ "predictions": predictions }))
+    Ok(json(StatusCode::OK, &serde_json::json!({ "predictions": predictions })))
 }
 
 fn row_value(t: &NamedTensor, row: usize) -> Value {
@@ -143,8 +150,9 @@ mod tests {
         let probs =
             NamedTensor { name: "p".into(), shape: vec![2, 2], data: TensorData::F32(vec![0.25, 0.75, 1.0, 0.0]) };
         let label = NamedTensor { name: "label".into(), shape: vec![2], data: TensorData::I64(vec![1, 0]) };
-        let reply = encode(&[label, probs]);
+        let reply = encode(2, &[label.clone(), probs]).unwrap();
         assert_eq!(reply.status(), StatusCode::OK);
+        assert_eq!(encode(3, &[label]).unwrap_err().status, StatusCode::BAD_REQUEST);
         assert_eq!(
             row_value(&NamedTensor { name: "x".into(), shape: vec![2, 2], data: TensorData::I32(vec![1, 2, 3, 4]) }, 1),
             serde_json::json!([3, 4])

@@ -135,6 +135,42 @@ impl Server {
         format!("{}{}", self.url, path)
     }
 
+    /// POSTs JSON with a bearer key.
+    pub async fn post_json(&self, path: &str, key: &str, body: &Value) -> reqwest::Response {
+        self.client().post(self.endpoint(path)).bearer_auth(key).json(body).send().await.unwrap()
+    }
+
+    /// POSTs with the binary tensor extension: `head` as JSON, then `raw`.
+    pub async fn post_binary(&self, path: &str, key: &str, head: &Value, raw: &[u8]) -> reqwest::Response {
+        let head = serde_json::to_vec(head).unwrap();
+        let mut body = head.clone();
+        body.extend_from_slice(raw);
+        self.client()
+            .post(self.endpoint(path))
+            .bearer_auth(key)
+            .header("Inference-Header-Content-Length", head.len())
+            .header("content-type", "application/octet-stream")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GETs `path` until it answers `expected` (key changes reach a running server
+    /// through a file poll), for at most ten seconds; returns the last status.
+    pub async fn await_status(&self, path: &str, key: &str, expected: reqwest::StatusCode) -> reqwest::StatusCode {
+        let client = self.client();
+        let mut status = reqwest::StatusCode::IM_A_TEAPOT;
+        for _ in 0..100 {
+            status = client.get(self.endpoint(path)).bearer_auth(key).send().await.unwrap().status();
+            if status == expected {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        status
+    }
+
     pub fn terminate(&self) {
         let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
         assert!(status.success());
@@ -242,6 +278,14 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 pub async fn write_all<S: AsyncWriteExt + Unpin>(stream: &mut S, bytes: &[u8]) {
     stream.write_all(bytes).await.unwrap();
     stream.flush().await.unwrap();
+}
+
+/// Splits a binary-extension answer into its JSON header and the raw bytes after it.
+pub async fn binary_answer(r: reqwest::Response) -> (Value, Vec<u8>) {
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let n: usize = r.headers()["inference-header-content-length"].to_str().unwrap().parse().unwrap();
+    let bytes = r.bytes().await.unwrap();
+    (serde_json::from_slice(&bytes[..n]).unwrap(), bytes[n..].to_vec())
 }
 
 /// The digits reference recorded from onnxruntime.
