@@ -20,7 +20,7 @@ use crate::keyring::KeyRing;
 use crate::metrics::Metrics;
 use crate::pool::InferencePool;
 use crate::protocol::{v1, v2};
-use crate::reply::{ApiError, Reply, add_security_headers, empty, json};
+use crate::reply::{ApiError, Reply, add_security_headers, json};
 use crate::routes::{Route, route};
 
 pub struct App {
@@ -59,8 +59,10 @@ impl App {
     }
 
     async fn dispatch(&self, r: Route, req: Request<Incoming>) -> Result<Reply, ApiError> {
-        if r.is_health() {
-            return Ok(empty(StatusCode::OK));
+        match r {
+            Route::Live => return Ok(health("live")),
+            Route::Ready => return Ok(health("ready")),
+            _ => {}
         }
         let _permit = self
             .in_flight
@@ -76,7 +78,8 @@ impl App {
     async fn authorized(&self, r: Route, req: Request<Incoming>, deadline: Instant) -> Result<Reply, ApiError> {
         let identity = self.authenticate(req.headers())?;
         match r {
-            Route::Live | Route::Ready => Ok(empty(StatusCode::OK)),
+            Route::Live => Ok(health("live")),
+            Route::Ready => Ok(health("ready")),
             Route::ServerMetadata => Ok(server_metadata()),
             Route::ModelMetadata { model, version } => {
                 let found = self.model(&identity, &model, version.as_deref())?;
@@ -88,8 +91,8 @@ impl App {
                 Ok(v2::model_metadata(found, versions))
             }
             Route::ModelReady { model, version } => {
-                self.model(&identity, &model, version.as_deref())?;
-                Ok(empty(StatusCode::OK))
+                let found = self.model(&identity, &model, version.as_deref())?;
+                Ok(json(StatusCode::OK, &serde_json::json!({"name": found.name, "ready": true})))
             }
             Route::Infer { model, version } => {
                 let model = self.model(&identity, &model, version.as_deref())?.clone();
@@ -115,6 +118,7 @@ impl App {
         header_length: Option<&http::HeaderValue>,
     ) -> Result<Reply, ApiError> {
         let request = v2::decode(body, header_length)?;
+        v2::check_target(&model, &request)?;
         let selected = v2::select_outputs(&model, &request)?;
         let inputs = model.check_inputs(request.inputs, self.max_elements(&model))?;
         let outputs = self.pool.run(model.clone(), inputs).await?;
@@ -176,6 +180,14 @@ impl App {
             Err(_) => Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "request body not received in time")),
         }
     }
+}
+
+/// Health answers are open. Triton's clients read only the status; KServe's SDK
+/// also reads `{"live": true}` / `{"ready": true}`.
+fn health(which: &'static str) -> Reply {
+    let mut body = serde_json::Map::new();
+    body.insert(which.to_string(), true.into());
+    json(StatusCode::OK, &body)
 }
 
 fn server_metadata() -> Reply {

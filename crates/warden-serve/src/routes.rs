@@ -37,10 +37,6 @@ impl Route {
             _ => Method::GET,
         }
     }
-
-    pub fn is_health(&self) -> bool {
-        matches!(self, Route::Live | Route::Ready)
-    }
 }
 
 pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {

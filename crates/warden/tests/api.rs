@@ -33,6 +33,8 @@ async fn health_is_open_and_everything_else_needs_a_key() {
         let r = client.get(server.endpoint(path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body, json!({path.rsplit('/').next().unwrap(): true}));
     }
     for path in ["/v2", "/v2/models/default", "/v2/models/default/ready"] {
         let r = client.get(server.endpoint(path)).send().await.unwrap();
@@ -84,6 +86,8 @@ async fn infer_matches_onnxruntime() {
     let reference = reference("digits_v1.json");
     let mut body = digits_request(&reference_rows(&reference));
     body["id"] = json!("req-42");
+    // The KServe SDK names the model in the body too.
+    body["model_name"] = json!("default");
     let r =
         client.post(server.endpoint("/v2/models/default/infer")).bearer_auth(&key).json(&body).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);

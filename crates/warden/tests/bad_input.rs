@@ -56,6 +56,16 @@ async fn malformed_requests_are_400() {
                 .to_string(),
             "unknown output 'nope'",
         ),
+        (
+            json!({"model_name": "default", "inputs": [{"name": "X", "shape": [1, 64], "datatype": "FP32", "data": row()}]})
+                .to_string(),
+            "names model 'default'",
+        ),
+        (
+            json!({"model_version": "1", "inputs": [{"name": "X", "shape": [1, 64], "datatype": "FP32", "data": row()}]})
+                .to_string(),
+            "names version '1'",
+        ),
     ];
     for (body, needle) in cases {
         let r = client.post(&url).bearer_auth(&key).body(body.clone()).send().await.unwrap();

@@ -18,6 +18,11 @@ pub const HEADER_LENGTH: &str = "inference-header-content-length";
 struct RequestBody {
     #[serde(default)]
     id: Option<String>,
+    /// Not in the protocol's request schema, but the KServe SDK sends it.
+    #[serde(default)]
+    model_name: Option<String>,
+    #[serde(default)]
+    model_version: Option<String>,
     #[serde(default)]
     parameters: Option<Map<String, Value>>,
     inputs: Vec<RequestInput>,
@@ -49,6 +54,9 @@ struct RequestOutput {
 #[derive(Debug)]
 pub struct InferRequest {
     pub id: Option<String>,
+    /// The model the body names, when it names one; it must agree with the path.
+    pub model_name: Option<String>,
+    pub model_version: Option<String>,
     pub inputs: Vec<NamedTensor>,
     /// Requested outputs and whether each goes back as binary; `None` = all outputs.
     pub outputs: Option<Vec<(String, bool)>>,
@@ -106,7 +114,14 @@ pub fn decode(body: &Bytes, header_length: Option<&HeaderValue>) -> Result<Infer
                 .collect::<Result<Vec<_>, _>>()?,
         ),
     };
-    Ok(InferRequest { id: parsed.id, inputs, outputs, binary_default })
+    Ok(InferRequest {
+        id: parsed.id,
+        model_name: parsed.model_name,
+        model_version: parsed.model_version,
+        inputs,
+        outputs,
+        binary_default,
+    })
 }
 
 fn flag(params: Option<&Map<String, Value>>, name: &str) -> Result<bool, ApiError> {
@@ -173,6 +188,24 @@ struct ResponseOutput<'a> {
 #[derive(Serialize)]
 struct BinaryParams {
     binary_data_size: usize,
+}
+
+/// Refuses a body that names another model or version than the path: a client
+/// that thinks it talks to one model must not get another's answer.
+pub fn check_target(model: &Model, request: &InferRequest) -> Result<(), ApiError> {
+    if let Some(name) = request.model_name.as_deref().filter(|n| *n != model.name) {
+        return Err(ApiError::bad_request(format!(
+            "the body names model '{name}' but the path names '{}'",
+            model.name
+        )));
+    }
+    if let Some(v) = request.model_version.as_deref().filter(|v| !v.is_empty() && *v != model.version) {
+        return Err(ApiError::bad_request(format!(
+            "the body names version '{v}' but version '{}' was addressed",
+            model.version
+        )));
+    }
+    Ok(())
 }
 
 /// Which outputs to send and how, checked against the model before it runs so a
