@@ -21,17 +21,22 @@ pub struct TlsMaterial {
     pub fingerprint: String,
 }
 
+/// How long a generated certificate is valid, and how close to its end a start
+/// replaces it. Browsers and scanners flag certificates valid for over 398 days.
+const VALIDITY_SECS: i64 = 365 * 86_400;
+const RENEW_BEFORE_SECS: i64 = 30 * 86_400;
+
 /// Returns the configured certificate, or the state dir's self-signed one,
-/// generating it on first use.
+/// generating it on first use and renewing it when it is within 30 days of expiry.
 pub fn material(state_dir: &Path, cert: Option<&Path>, key: Option<&Path>) -> Result<TlsMaterial, SetupError> {
     let (cert, key, generated) = match (cert, key) {
         (Some(c), Some(k)) => (c.to_path_buf(), k.to_path_buf(), false),
         _ => {
             let dir = state_dir.join("tls");
-            let (c, k) = (dir.join("cert.pem"), dir.join("key.pem"));
-            let generated = !c.exists() || !k.exists();
+            let (c, k, expires) = (dir.join("cert.pem"), dir.join("key.pem"), dir.join("expires"));
+            let generated = !c.exists() || !k.exists() || expires_soon(&expires);
             if generated {
-                generate_self_signed(&dir, &c, &k)?;
+                generate_self_signed(&dir, &c, &k, &expires)?;
             }
             (c, k, generated)
         }
@@ -41,16 +46,37 @@ pub fn material(state_dir: &Path, cert: Option<&Path>, key: Option<&Path>) -> Re
     Ok(TlsMaterial { cert, key, generated, fingerprint })
 }
 
-fn generate_self_signed(dir: &Path, cert: &Path, key: &Path) -> Result<(), SetupError> {
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// True when the generated certificate's recorded expiry (unix seconds) is near,
+/// or unknown: a certificate of unknown age is replaced rather than trusted.
+fn expires_soon(path: &Path) -> bool {
+    let expiry = std::fs::read_to_string(path).ok().and_then(|s| s.trim().parse::<i64>().ok());
+    expiry.is_none_or(|t| t - unix_now() < RENEW_BEFORE_SECS)
+}
+
+fn generate_self_signed(dir: &Path, cert: &Path, key: &Path, expires: &Path) -> Result<(), SetupError> {
+    let tls = |e: rcgen::Error| SetupError::Tls(e.to_string());
     let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
-    let generated = rcgen::generate_simple_self_signed(names).map_err(|e| SetupError::Tls(e.to_string()))?;
+    let mut params = rcgen::CertificateParams::new(names).map_err(tls)?;
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(rcgen::DnType::CommonName, "warden self-signed");
+    let now = unix_now();
+    let at = |t: i64| time::OffsetDateTime::from_unix_timestamp(t).map_err(|e| SetupError::Tls(e.to_string()));
+    params.not_before = at(now - 3600)?;
+    params.not_after = at(now + VALIDITY_SECS)?;
+    let signing_key = rcgen::KeyPair::generate().map_err(tls)?;
+    let certificate = params.self_signed(&signing_key).map_err(tls)?;
     crate::state::create_private_dir(dir)?;
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SetupError::Io { path, source }
     };
-    write_private(key, generated.signing_key.serialize_pem().as_bytes()).map_err(io(key))?;
-    write_private(cert, generated.cert.pem().as_bytes()).map_err(io(cert))?;
+    write_private(key, signing_key.serialize_pem().as_bytes()).map_err(io(key))?;
+    write_private(cert, certificate.pem().as_bytes()).map_err(io(cert))?;
+    write_private(expires, (now + VALIDITY_SECS).to_string().as_bytes()).map_err(io(expires))?;
     Ok(())
 }
 
@@ -86,6 +112,9 @@ pub fn server_config(material: &TlsMaterial) -> Result<Arc<ServerConfig>, SetupE
         .with_single_cert(chain, key)
         .map_err(|e| SetupError::Tls(format!("certificate and key do not form a usable pair: {e}")))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // The server's order (rustls lists the strongest suites first) wins over the
+    // client's, so a client cannot steer the handshake to its weakest choice.
+    config.ignore_client_order = true;
     Ok(Arc::new(config))
 }
 
@@ -107,6 +136,21 @@ mod tests {
         for f in [&first.cert, &first.key] {
             assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn renews_when_close_to_expiry() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = material(dir.path(), None, None).unwrap();
+        let expires = dir.path().join("tls/expires");
+        let recorded: i64 = std::fs::read_to_string(&expires).unwrap().parse().unwrap();
+        assert!((recorded - unix_now() - VALIDITY_SECS).abs() < 60);
+        std::fs::write(&expires, (unix_now() + 86_400).to_string()).unwrap();
+        let renewed = material(dir.path(), None, None).unwrap();
+        assert!(renewed.generated);
+        assert_ne!(renewed.fingerprint, first.fingerprint);
+        std::fs::remove_file(&expires).unwrap();
+        assert!(material(dir.path(), None, None).unwrap().generated);
     }
 
     #[test]
