@@ -204,3 +204,29 @@ async fn metrics_listener_counts_requests() {
     assert!(text.contains("warden_http_requests_total{endpoint=\"live\",code=\"200\"} 1"), "{text}");
     assert!(text.contains("warden_http_requests_total{endpoint=\"server_metadata\",code=\"401\"} 1"), "{text}");
 }
+
+#[tokio::test]
+async fn a_failed_start_does_not_swallow_the_first_admin_key() {
+    let temp = tempfile::tempdir().unwrap();
+    let state = temp.path().join("state");
+    let broken = temp.path().join("models");
+    std::fs::create_dir_all(broken.join("m/one")).unwrap();
+    let (status, stdout, stderr) = run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "off",
+        "--state-dir",
+        state.to_str().unwrap(),
+        "--model-repository",
+        broken.to_str().unwrap(),
+    ]);
+    assert!(!status.success());
+    assert!(stderr.contains("not a positive integer"), "{stderr}");
+    assert!(!stdout.contains("admin key"));
+    let server = Server::start_with(Options { state_dir: Some(state), ..Options::default() });
+    let key = server.admin_key();
+    let r = server.client().get(server.endpoint("/v2")).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
