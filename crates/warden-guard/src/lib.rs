@@ -4,11 +4,13 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod failures;
 mod identity;
 mod keys;
 mod scope;
 
 pub use error::GuardError;
+pub use failures::{FailureTracker, Verdict};
 pub use identity::Identity;
 pub use keys::{KeyIndex, KeyRecord, KeyRejection, KeyStore, write_private};
 pub use scope::{Action, Decision, Scope, authorize};

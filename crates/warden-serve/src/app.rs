@@ -1,6 +1,7 @@
 //! The request path. A handler reads as the list in DESIGN.md: limits,
 //! authenticate, authorize, decode and check, run, answer.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,12 +13,12 @@ use hyper::body::Incoming;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use warden_guard::{Action, Decision, Identity, authorize};
+use warden_guard::{Action, Decision, FailureTracker, Identity, Verdict, authorize};
 use warden_model::{Model, Repository};
 
-use crate::config::HttpLimits;
+use crate::config::{HttpLimits, ServeConfig};
 use crate::keyring::KeyRing;
-use crate::metrics::Metrics;
+use crate::metrics::{AuthFailure, Metrics};
 use crate::pool::InferencePool;
 use crate::protocol::{v1, v2};
 use crate::reply::{ApiError, Reply, add_security_headers, json};
@@ -31,14 +32,21 @@ pub struct App {
     pub tls: bool,
     in_flight: Semaphore,
     pool: InferencePool,
+    failures: FailureTracker,
 }
 
+/// Addresses whose failed attempts are remembered at once; past that the oldest go.
+const MAX_TRACKED_SOURCES: usize = 100_000;
+
 impl App {
-    pub fn new(repo: Repository, keys: Arc<KeyRing>, limits: HttpLimits, tls: bool, threads: usize) -> App {
+    pub fn new(repo: Repository, keys: Arc<KeyRing>, config: &ServeConfig, tls: bool, threads: usize) -> App {
+        let limits = config.http.clone();
+        let max_failures = u32::try_from(config.auth.max_failures).unwrap_or(u32::MAX);
         App {
             in_flight: Semaphore::new(limits.max_in_flight),
             pool: InferencePool::new(threads),
             metrics: Metrics::default(),
+            failures: FailureTracker::new(max_failures, config.auth.failure_window, MAX_TRACKED_SOURCES),
             repo,
             keys,
             limits,
@@ -47,10 +55,10 @@ impl App {
     }
 
     /// Answers one request. Never fails: every error is already an HTTP answer.
-    pub async fn handle(&self, req: Request<Incoming>) -> Reply {
+    pub async fn handle(&self, req: Request<Incoming>, peer: IpAddr) -> Reply {
         let _in_flight = self.metrics.enter();
         let (label, mut reply) = match route(req.method(), req.uri().path()) {
-            Ok(r) => (r.label(), self.dispatch(r, req).await.unwrap_or_else(ApiError::into_reply)),
+            Ok(r) => (r.label(), self.dispatch(r, req, peer).await.unwrap_or_else(ApiError::into_reply)),
             Err(e) => ("unknown", e.into_reply()),
         };
         add_security_headers(&mut reply, self.tls);
@@ -58,7 +66,7 @@ impl App {
         reply
     }
 
-    async fn dispatch(&self, r: Route, req: Request<Incoming>) -> Result<Reply, ApiError> {
+    async fn dispatch(&self, r: Route, req: Request<Incoming>, peer: IpAddr) -> Result<Reply, ApiError> {
         match r {
             Route::Live => return Ok(health("live")),
             Route::Ready => return Ok(health("ready")),
@@ -69,14 +77,20 @@ impl App {
             .try_acquire()
             .map_err(|_| ApiError::unavailable("server is at its limit of requests in flight; retry shortly", 1))?;
         let deadline = Instant::now() + self.limits.request_timeout;
-        match tokio::time::timeout_at(deadline, self.authorized(r, req, deadline)).await {
+        match tokio::time::timeout_at(deadline, self.authorized(r, req, peer, deadline)).await {
             Ok(result) => result,
             Err(_) => Err(ApiError::unavailable("request deadline exceeded", 1)),
         }
     }
 
-    async fn authorized(&self, r: Route, req: Request<Incoming>, deadline: Instant) -> Result<Reply, ApiError> {
-        let identity = self.authenticate(req.headers())?;
+    async fn authorized(
+        &self,
+        r: Route,
+        req: Request<Incoming>,
+        peer: IpAddr,
+        deadline: Instant,
+    ) -> Result<Reply, ApiError> {
+        let identity = self.authenticate(req.headers(), peer)?;
         match r {
             Route::Live => Ok(health("live")),
             Route::Ready => Ok(health("ready")),
@@ -129,16 +143,36 @@ impl App {
         model.config.max_elements.unwrap_or(self.limits.max_elements)
     }
 
-    fn authenticate(&self, headers: &HeaderMap) -> Result<Arc<Identity>, ApiError> {
+    /// Checks the bearer key. An address that keeps presenting wrong keys is turned
+    /// away before its key is even looked at; a missing key is not counted as a
+    /// guess (health probes and misconfigured clients send none).
+    fn authenticate(&self, headers: &HeaderMap, peer: IpAddr) -> Result<Arc<Identity>, ApiError> {
+        let now = std::time::Instant::now();
+        if let Verdict::Throttled { retry_after } = self.failures.check(peer, now) {
+            self.metrics.auth_failure(AuthFailure::Throttled);
+            let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many failed authentication attempts from this address; retry later",
+            )
+            .with_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs.max(1))));
+        }
         let Some(value) = headers.get(AUTHORIZATION) else {
+            self.metrics.auth_failure(AuthFailure::Missing);
             return Err(ApiError::unauthorized(false));
         };
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.get(..7).filter(|scheme| scheme.eq_ignore_ascii_case("bearer ")).map(|_| v[7..].trim()))
-            .ok_or_else(|| ApiError::unauthorized(true))?;
-        self.keys.current().verify(token).map_err(|_| ApiError::unauthorized(true))
+            .and_then(|v| v.get(..7).filter(|scheme| scheme.eq_ignore_ascii_case("bearer ")).map(|_| v[7..].trim()));
+        match token.map(|t| self.keys.current().verify(t)) {
+            Some(Ok(identity)) => Ok(identity),
+            _ => {
+                self.metrics.auth_failure(AuthFailure::Invalid);
+                self.failures.record_failure(peer, now);
+                Err(ApiError::unauthorized(true))
+            }
+        }
     }
 
     /// The model a caller asked for. A model the caller may not use answers exactly

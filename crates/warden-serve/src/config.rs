@@ -72,7 +72,30 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting { key: "http.max_connections", kind: Kind::Count, help: "open connections at once [default: 4096]" },
     Setting { key: "http.shutdown_timeout", kind: Kind::Duration, help: "time to drain on SIGTERM [default: 30s]" },
+    Setting {
+        key: "auth.max_failures",
+        kind: Kind::Count,
+        help: "wrong credentials from one address before it gets 429 [default: 20]",
+    },
+    Setting {
+        key: "auth.failure_window",
+        kind: Kind::Duration,
+        help: "window for auth.max_failures, and how long a throttled address waits [default: 60s]",
+    },
 ];
+
+/// Brute-force protection for credentials.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuthLimits {
+    pub max_failures: usize,
+    pub failure_window: Duration,
+}
+
+impl Default for AuthLimits {
+    fn default() -> Self {
+        AuthLimits { max_failures: 20, failure_window: Duration::from_secs(60) }
+    }
+}
 
 /// Limits on what one client can make the server hold or wait for.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,6 +136,7 @@ pub struct ServeConfig {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub http: HttpLimits,
+    pub auth: AuthLimits,
 }
 
 impl Default for ServeConfig {
@@ -127,6 +151,7 @@ impl Default for ServeConfig {
             tls_cert: None,
             tls_key: None,
             http: HttpLimits::default(),
+            auth: AuthLimits::default(),
         }
     }
 }
@@ -223,6 +248,8 @@ impl ServeConfig {
             "http.max_in_flight" => h.max_in_flight = parse_count(&raw)?,
             "http.max_connections" => h.max_connections = parse_count(&raw)?,
             "http.shutdown_timeout" => h.shutdown_timeout = parse_duration(&raw)?,
+            "auth.max_failures" => self.auth.max_failures = parse_count(&raw)?,
+            "auth.failure_window" => self.auth.failure_window = parse_duration(&raw)?,
             _ => return Err("unknown key".into()),
         }
         Ok(())
@@ -245,6 +272,7 @@ impl ServeConfig {
             errors.push("http.max_body_size must be at least 1KiB".into());
         }
         for (name, d) in [
+            ("auth.failure_window", self.auth.failure_window),
             ("http.read_timeout", h.read_timeout),
             ("http.request_timeout", h.request_timeout),
             ("http.shutdown_timeout", h.shutdown_timeout),

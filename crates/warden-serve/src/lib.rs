@@ -24,7 +24,7 @@ use tokio_rustls::TlsAcceptor;
 use warden_guard::KeyStore;
 use warden_model::Repository;
 
-pub use config::{ConfigError, HttpLimits, Kind, SETTINGS, ServeConfig, Setting};
+pub use config::{AuthLimits, ConfigError, HttpLimits, Kind, SETTINGS, ServeConfig, Setting};
 pub use error::SetupError;
 pub use state::keys_path;
 pub use tls::TlsMaterial;
@@ -69,7 +69,7 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     let models = repo.entries().map(|e| e.name.clone()).collect();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let keys = Arc::new(KeyRing::new(&store));
-    let app = Arc::new(App::new(repo, keys, config.http.clone(), acceptor.is_some(), threads));
+    let app = Arc::new(App::new(repo, keys, &config, acceptor.is_some(), threads));
     Ok(Prepared { config, admin_key, tls, models, app, acceptor })
 }
 

@@ -73,7 +73,7 @@ pub async fn serve_api(
             let _permit = permit;
             let service = service_fn(move |req| {
                 let app = app.clone();
-                async move { Ok::<_, Infallible>(app.handle(req).await) }
+                async move { Ok::<_, Infallible>(app.handle(req, peer.ip()).await) }
             });
             let result = match tls {
                 Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {

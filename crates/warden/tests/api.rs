@@ -338,3 +338,39 @@ async fn bytes_tensors_in_json_and_binary() {
     let r = server.post_binary("/v2/models/strings/infer", &key, &head, &bad).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+/// Guessing keys from one address is cut off with 429 after the threshold, even
+/// for a right key from that address, while health checks stay open; the counts
+/// show on the metrics listener.
+#[tokio::test]
+async fn repeated_wrong_keys_are_throttled() {
+    let server = Server::start_with(Options::args(&["--auth-max-failures", "3", "--auth-failure-window", "1h"]));
+    let (client, key) = (server.client(), server.admin_key());
+    let url = server.endpoint("/v2/models/default");
+    let guess = |i: u32| format!("wdn_00000000000{i}_guess");
+    // Missing credentials are not guesses and do not count.
+    for _ in 0..2 {
+        assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+    for i in 0..2 {
+        assert_eq!(client.get(&url).bearer_auth(guess(i)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(client.get(&url).bearer_auth(&key).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(client.get(&url).bearer_auth(guess(2)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let r = client.get(&url).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry > 3000 && retry <= 3600, "{retry}");
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("too many failed"));
+    assert_eq!(client.get(server.endpoint("/v2/health/ready")).send().await.unwrap().status(), StatusCode::OK);
+
+    let metrics = reqwest::get(server.metrics_url.clone().unwrap()).await.unwrap().text().await.unwrap();
+    for line in [
+        "warden_auth_failures_total{reason=\"invalid\"} 3",
+        "warden_auth_failures_total{reason=\"missing\"} 2",
+        "warden_auth_failures_total{reason=\"throttled\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} missing from:\n{metrics}");
+    }
+}
