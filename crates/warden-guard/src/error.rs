@@ -14,6 +14,8 @@ pub enum GuardError {
     UnknownKey(String),
     #[error("key '{0}' is already revoked")]
     AlreadyRevoked(String),
+    #[error("key '{0}' is revoked or expired; create a new key instead")]
+    NotActive(String),
     #[error("no randomness available: {0}")]
     Random(String),
 }

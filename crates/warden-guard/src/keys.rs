@@ -34,6 +34,22 @@ pub struct KeyRecord {
     pub created: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<u64>,
+    /// Unix seconds after which the key no longer works.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<u64>,
+}
+
+impl KeyRecord {
+    /// `active`, `expired` or `revoked`, as of `now` (unix seconds).
+    pub fn status(&self, now: u64) -> &'static str {
+        if self.revoked.is_some() {
+            "revoked"
+        } else if self.expires.is_some_and(|t| t <= now) {
+            "expired"
+        } else {
+            "active"
+        }
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -98,12 +114,19 @@ impl KeyStore {
     }
 
     pub fn has_active_key(&self) -> bool {
-        self.file.keys.iter().any(|k| k.revoked.is_none())
+        let now = now();
+        self.file.keys.iter().any(|k| k.status(now) == "active")
     }
 
     /// Creates a key, saves the store, and returns the key: the only time it exists
     /// outside the caller's hands.
-    pub fn create(&mut self, name: &str, scopes: &[String]) -> Result<(KeyRecord, String), GuardError> {
+    /// Creates a key valid until `expires` (unix seconds; `None` = until revoked).
+    pub fn create(
+        &mut self,
+        name: &str,
+        scopes: &[String],
+        expires: Option<u64>,
+    ) -> Result<(KeyRecord, String), GuardError> {
         if name.is_empty() || name.len() > 128 || name.chars().any(char::is_control) {
             return Err(GuardError::InvalidName);
         }
@@ -124,10 +147,29 @@ impl KeyStore {
             sha256: hex::encode(Sha256::digest(key.as_bytes())),
             created: now(),
             revoked: None,
+            expires,
         };
         self.file.keys.push(record.clone());
         self.save()?;
         Ok((record, key))
+    }
+
+    /// Replaces a key with a new one of the same name and scopes; the old key keeps
+    /// working for `grace_secs` (or until its own expiry, if sooner) so clients can
+    /// switch without an outage. Returns the new record and key.
+    pub fn rotate(&mut self, id: &str, grace_secs: u64) -> Result<(KeyRecord, String), GuardError> {
+        let now = now();
+        let old = self.file.keys.iter().find(|k| k.id == id).ok_or_else(|| GuardError::UnknownKey(id.to_string()))?;
+        if old.status(now) != "active" {
+            return Err(GuardError::NotActive(id.to_string()));
+        }
+        let (name, scopes, old_expiry) = (old.name.clone(), old.scopes.clone(), old.expires);
+        let grace_end = now.saturating_add(grace_secs);
+        if let Some(old) = self.file.keys.iter_mut().find(|k| k.id == id) {
+            old.expires = Some(old_expiry.map_or(grace_end, |t| t.min(grace_end)));
+        }
+        // The new key lives as long as the old one was meant to.
+        self.create(&name, &scopes, old_expiry)
     }
 
     /// Marks a key revoked (the record stays, for the audit trail).
@@ -154,7 +196,7 @@ impl KeyStore {
             let Ok(hash) = <[u8; 32]>::try_from(hash.as_slice()) else { continue };
             let scopes = parse_scopes(&r.scopes).unwrap_or_default();
             let identity = Arc::new(Identity { id: format!("key:{}", r.id), name: r.name.clone(), scopes });
-            keys.insert(r.id.clone(), (hash, identity));
+            keys.insert(r.id.clone(), ActiveKey { sha256: hash, expires: r.expires, identity });
         }
         KeyIndex { keys }
     }
@@ -201,7 +243,14 @@ pub enum KeyRejection {
 /// Active keys by id, for the request path.
 #[derive(Debug, Default)]
 pub struct KeyIndex {
-    keys: HashMap<String, ([u8; 32], Arc<Identity>)>,
+    keys: HashMap<String, ActiveKey>,
+}
+
+#[derive(Debug)]
+struct ActiveKey {
+    sha256: [u8; 32],
+    expires: Option<u64>,
+    identity: Arc<Identity>,
 }
 
 impl KeyIndex {
@@ -214,6 +263,11 @@ impl KeyIndex {
     }
 
     pub fn verify(&self, key: &str) -> Result<Arc<Identity>, KeyRejection> {
+        self.verify_at(key, now())
+    }
+
+    /// `verify` as of `now` (unix seconds): an expired key is refused like a wrong one.
+    pub fn verify_at(&self, key: &str, now: u64) -> Result<Arc<Identity>, KeyRejection> {
         let id = key
             .strip_prefix(PREFIX)
             .and_then(|rest| rest.split_once('_'))
@@ -222,7 +276,9 @@ impl KeyIndex {
             .ok_or(KeyRejection::Malformed)?;
         let presented: [u8; 32] = Sha256::digest(key.as_bytes()).into();
         match self.keys.get(id) {
-            Some((hash, identity)) if bool::from(hash.ct_eq(&presented)) => Ok(identity.clone()),
+            Some(k) if bool::from(k.sha256.ct_eq(&presented)) && k.expires.is_none_or(|t| now < t) => {
+                Ok(k.identity.clone())
+            }
             _ => Err(KeyRejection::Invalid),
         }
     }
@@ -241,7 +297,7 @@ mod tests {
     #[test]
     fn create_verify_revoke() {
         let (_dir, mut store) = store();
-        let (record, key) = store.create("ci", &["infer:*".into()]).unwrap();
+        let (record, key) = store.create("ci", &["infer:*".into()], None).unwrap();
         assert!(key.starts_with("wdn_"));
         assert!(!std::fs::read_to_string(store.path()).unwrap().contains(&key));
         let index = store.index();
@@ -265,9 +321,28 @@ mod tests {
     }
 
     #[test]
+    fn expiry_and_rotation() {
+        let (_dir, mut store) = store();
+        let (record, key) = store.create("batch", &["infer:m".into()], Some(now() + 100)).unwrap();
+        let index = store.index();
+        assert!(index.verify(&key).is_ok());
+        assert_eq!(index.verify_at(&key, now() + 100).unwrap_err(), KeyRejection::Invalid);
+        assert_eq!(record.status(now() + 100), "expired");
+
+        let (new_record, new_key) = store.rotate(&record.id, 10).unwrap();
+        assert_eq!(new_record.scopes, record.scopes);
+        assert_eq!(new_record.expires, Some(record.expires.unwrap()));
+        let index = store.index();
+        assert!(index.verify(&key).is_ok(), "the old key works during the grace period");
+        assert_eq!(index.verify_at(&key, now() + 11).unwrap_err(), KeyRejection::Invalid);
+        assert!(index.verify_at(&new_key, now() + 11).is_ok());
+        assert!(matches!(store.rotate("nope", 10), Err(GuardError::UnknownKey(_))));
+    }
+
+    #[test]
     fn file_is_private() {
         let (_dir, mut store) = store();
-        store.create("a", &["admin".into()]).unwrap();
+        store.create("a", &["admin".into()], None).unwrap();
         let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
@@ -275,9 +350,9 @@ mod tests {
     #[test]
     fn rejects_bad_scopes_and_names() {
         let (_dir, mut store) = store();
-        assert!(matches!(store.create("a", &["root".into()]), Err(GuardError::InvalidScope(_))));
-        assert!(matches!(store.create("a", &[]), Err(GuardError::InvalidScope(_))));
-        assert!(matches!(store.create("", &["admin".into()]), Err(GuardError::InvalidName)));
+        assert!(matches!(store.create("a", &["root".into()], None), Err(GuardError::InvalidScope(_))));
+        assert!(matches!(store.create("a", &[], None), Err(GuardError::InvalidScope(_))));
+        assert!(matches!(store.create("", &["admin".into()], None), Err(GuardError::InvalidName)));
         assert!(matches!(store.revoke("nope"), Err(GuardError::UnknownKey(_))));
         assert!(store.records().is_empty());
     }

@@ -65,7 +65,8 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     // The first admin key is made last: a start that fails after making it would
     // store a key nobody ever saw, and the next start would not print a new one.
     let mut store = KeyStore::open_for_update(&keys_file)?;
-    let admin_key = if store.has_active_key() { None } else { Some(store.create("admin", &["admin".to_string()])?.1) };
+    let admin_key =
+        if store.has_active_key() { None } else { Some(store.create("admin", &["admin".to_string()], None)?.1) };
     let models = repo.entries().map(|e| e.name.clone()).collect();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let keys = Arc::new(KeyRing::new(&store));

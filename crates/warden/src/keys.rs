@@ -23,6 +23,19 @@ pub enum KeysCommand {
         /// admin, infer:*, or infer:<model>; repeat for several [default: infer:*].
         #[arg(long = "scope")]
         scopes: Vec<String>,
+        /// Lifetime, e.g. 90d or 12h [default: until revoked].
+        #[arg(long, value_parser = humantime::parse_duration)]
+        expires: Option<std::time::Duration>,
+        #[command(flatten)]
+        dir: StateDir,
+    },
+    /// Replace a key: print a new one with the same name and scopes, and let the old
+    /// one work for a grace period so clients can switch without an outage.
+    Rotate {
+        id: String,
+        /// How long the old key keeps working, e.g. 24h or 0s.
+        #[arg(long, value_parser = humantime::parse_duration, default_value = "24h")]
+        grace: std::time::Duration,
         #[command(flatten)]
         dir: StateDir,
     },
@@ -44,11 +57,22 @@ pub enum KeysCommand {
 
 pub fn run(cmd: KeysCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        KeysCommand::Create { name, scopes, dir } => {
+        KeysCommand::Create { name, scopes, expires, dir } => {
             let scopes = if scopes.is_empty() { vec!["infer:*".to_string()] } else { scopes };
+            let expires = expires.map(|d| unix_now().saturating_add(d.as_secs()));
             let mut store = open(&dir, true)?;
-            let (record, key) = store.create(&name, &scopes)?;
+            let (record, key) = store.create(&name, &scopes, expires)?;
             eprintln!("created key {} ({}) with scopes {}", record.id, record.name, record.scopes.join(" "));
+            println!("{key}");
+        }
+        KeysCommand::Rotate { id, grace, dir } => {
+            let mut store = open(&dir, true)?;
+            let (record, key) = store.rotate(&id, grace.as_secs())?;
+            eprintln!(
+                "key {id} now expires in {}; its replacement is {}",
+                humantime::format_duration(grace),
+                record.id
+            );
             println!("{key}");
         }
         KeysCommand::List { json, dir } => {
@@ -78,8 +102,13 @@ fn open(dir: &StateDir, update: bool) -> anyhow::Result<KeyStore> {
     }
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
 fn table(records: &[KeyRecord]) -> String {
-    let rows: Vec<[String; 5]> = records
+    let now = unix_now();
+    let rows: Vec<[String; 6]> = records
         .iter()
         .map(|r| {
             [
@@ -87,11 +116,12 @@ fn table(records: &[KeyRecord]) -> String {
                 r.name.clone(),
                 r.scopes.join(","),
                 timestamp(r.created),
-                r.revoked.map(|t| format!("revoked {}", timestamp(t))).unwrap_or_else(|| "active".into()),
+                r.expires.map(timestamp).unwrap_or_else(|| "never".into()),
+                r.status(now).to_string(),
             ]
         })
         .collect();
-    let header = ["ID", "NAME", "SCOPES", "CREATED", "STATUS"].map(String::from);
+    let header = ["ID", "NAME", "SCOPES", "CREATED", "EXPIRES", "STATUS"].map(String::from);
     let mut widths = header.clone().map(|h| h.len());
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {

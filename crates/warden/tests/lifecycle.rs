@@ -41,7 +41,8 @@ async fn first_start_creates_key_and_certificate_second_reuses_them() {
 
 #[tokio::test]
 async fn keys_cli_create_list_revoke() {
-    let server = Server::start();
+    // Polling with a key the server has not reloaded yet counts as guessing.
+    let server = Server::start_with(Options::args(&["--auth-max-failures", "1000"]));
     let dir = server.state_dir.to_str().unwrap().to_string();
     let key = create_key(&server.state_dir, "alice", &["infer:default"]);
     assert!(key.starts_with("wdn_") && !key.contains('\n'));
@@ -229,4 +230,42 @@ async fn a_failed_start_does_not_swallow_the_first_admin_key() {
     let key = server.admin_key();
     let r = server.client().get(server.endpoint("/v2")).bearer_auth(&key).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn keys_expire_and_rotate_without_a_restart() {
+    // Polling with keys the server has not reloaded yet counts as guessing.
+    let server = Server::start_with(Options::args(&["--auth-max-failures", "1000"]));
+    let dir = server.state_dir.to_str().unwrap().to_string();
+    let short = {
+        let (status, out, err) = run(&["keys", "create", "short", "--expires", "2s", "--state-dir", &dir]);
+        assert!(status.success(), "{err}");
+        out.trim().to_string()
+    };
+    assert_eq!(server.await_status("/v2", &short, StatusCode::OK).await, StatusCode::OK);
+    assert_eq!(server.await_status("/v2", &short, StatusCode::UNAUTHORIZED).await, StatusCode::UNAUTHORIZED);
+
+    let old = create_key(&server.state_dir, "rotating", &["infer:default"]);
+    let (_, json, _) = run(&["keys", "list", "--json", "--state-dir", &dir]);
+    let records: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let id = records.as_array().unwrap().iter().find(|r| r["name"] == "rotating").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(server.await_status("/v2/models/default", &old, StatusCode::OK).await, StatusCode::OK);
+    let (status, out, err) = run(&["keys", "rotate", &id, "--grace", "0s", "--state-dir", &dir]);
+    assert!(status.success(), "{err}");
+    let new = out.trim().to_string();
+    assert!(new.starts_with("wdn_") && new != old);
+    assert_eq!(server.await_status("/v2/models/default", &new, StatusCode::OK).await, StatusCode::OK);
+    assert_eq!(
+        server.await_status("/v2/models/default", &old, StatusCode::UNAUTHORIZED).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let (_, table, _) = run(&["keys", "list", "--state-dir", &dir]);
+    assert!(table.contains("EXPIRES") && table.contains("expired"), "{table}");
+    let (status, _, err) = run(&["keys", "rotate", &id, "--state-dir", &dir]);
+    assert!(!status.success() && err.contains("revoked or expired"), "{err}");
+    let (status, _, err) = run(&["keys", "create", "x", "--expires", "soonish", "--state-dir", &dir]);
+    assert!(!status.success(), "{err}");
 }
