@@ -4,7 +4,7 @@ use std::path::PathBuf;
 pub enum GuardError {
     #[error("cannot access {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("key file {path} is invalid: {message}")]
+    #[error("{path} is invalid: {message}")]
     KeyFile { path: PathBuf, message: String },
     #[error("{0}")]
     InvalidScope(String),

@@ -5,12 +5,14 @@
 
 mod error;
 mod failures;
+mod identities;
 mod identity;
 mod keys;
 mod scope;
 
 pub use error::GuardError;
 pub use failures::{FailureTracker, Verdict};
+pub use identities::IdentityScopes;
 pub use identity::Identity;
 pub use keys::{KeyIndex, KeyRecord, KeyRejection, KeyStore, write_private};
 pub use scope::{Action, Decision, Scope, authorize};

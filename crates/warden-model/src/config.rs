@@ -18,6 +18,10 @@ pub struct ModelConfig {
     pub max_batch_size: Option<usize>,
     /// Element limit per input tensor; the server-wide limit applies when unset.
     pub max_elements: Option<usize>,
+    /// Callers need both a verified client certificate and an API key, each with a
+    /// scope for this model (defence in depth for the most sensitive models).
+    #[serde(default)]
+    pub require_both: bool,
 }
 
 impl ModelConfig {

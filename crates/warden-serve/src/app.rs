@@ -10,10 +10,11 @@ use http::header::{AUTHORIZATION, CONTENT_LENGTH};
 use http::{HeaderMap, Request, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
+use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use warden_guard::{Action, Decision, FailureTracker, Identity, Verdict, authorize};
+use warden_guard::{Action, Decision, FailureTracker, Identity, IdentityScopes, Verdict, authorize};
 use warden_model::{Model, Repository};
 
 use crate::config::{HttpLimits, ServeConfig};
@@ -33,13 +34,29 @@ pub struct App {
     in_flight: Semaphore,
     pool: InferencePool,
     failures: FailureTracker,
+    identities: IdentityScopes,
+}
+
+/// Who a request proved to be: by API key, by client certificate, or both.
+struct Caller {
+    /// The key's identity when one was sent, else the certificate's.
+    primary: Arc<Identity>,
+    key: Option<Arc<Identity>>,
+    cert: Option<Arc<Identity>>,
 }
 
 /// Addresses whose failed attempts are remembered at once; past that the oldest go.
 const MAX_TRACKED_SOURCES: usize = 100_000;
 
 impl App {
-    pub fn new(repo: Repository, keys: Arc<KeyRing>, config: &ServeConfig, tls: bool, threads: usize) -> App {
+    pub fn new(
+        repo: Repository,
+        keys: Arc<KeyRing>,
+        identities: IdentityScopes,
+        config: &ServeConfig,
+        tls: bool,
+        threads: usize,
+    ) -> App {
         let limits = config.http.clone();
         let max_failures = u32::try_from(config.auth.max_failures).unwrap_or(u32::MAX);
         App {
@@ -47,6 +64,7 @@ impl App {
             pool: InferencePool::new(threads),
             metrics: Metrics::default(),
             failures: FailureTracker::new(max_failures, config.auth.failure_window, MAX_TRACKED_SOURCES),
+            identities,
             repo,
             keys,
             limits,
@@ -54,11 +72,17 @@ impl App {
         }
     }
 
+    /// The identity a verified client certificate speaks for, with its mapped
+    /// scopes; `None` for a certificate that names nothing usable.
+    pub fn cert_identity(&self, cert: &CertificateDer<'_>) -> Option<Arc<Identity>> {
+        crate::client_cert::identity_name(cert).map(|name| Arc::new(self.identities.identity(&name)))
+    }
+
     /// Answers one request. Never fails: every error is already an HTTP answer.
-    pub async fn handle(&self, req: Request<Incoming>, peer: IpAddr) -> Reply {
+    pub async fn handle(&self, req: Request<Incoming>, peer: IpAddr, cert: Option<Arc<Identity>>) -> Reply {
         let _in_flight = self.metrics.enter();
         let (label, mut reply) = match route(req.method(), req.uri().path()) {
-            Ok(r) => (r.label(), self.dispatch(r, req, peer).await.unwrap_or_else(ApiError::into_reply)),
+            Ok(r) => (r.label(), self.dispatch(r, req, peer, cert).await.unwrap_or_else(ApiError::into_reply)),
             Err(e) => ("unknown", e.into_reply()),
         };
         add_security_headers(&mut reply, self.tls);
@@ -66,7 +90,13 @@ impl App {
         reply
     }
 
-    async fn dispatch(&self, r: Route, req: Request<Incoming>, peer: IpAddr) -> Result<Reply, ApiError> {
+    async fn dispatch(
+        &self,
+        r: Route,
+        req: Request<Incoming>,
+        peer: IpAddr,
+        cert: Option<Arc<Identity>>,
+    ) -> Result<Reply, ApiError> {
         match r {
             Route::Live => return Ok(health("live")),
             Route::Ready => return Ok(health("ready")),
@@ -77,7 +107,7 @@ impl App {
             .try_acquire()
             .map_err(|_| ApiError::unavailable("server is at its limit of requests in flight; retry shortly", 1))?;
         let deadline = Instant::now() + self.limits.request_timeout;
-        match tokio::time::timeout_at(deadline, self.authorized(r, req, peer, deadline)).await {
+        match tokio::time::timeout_at(deadline, self.authorized(r, req, peer, cert, deadline)).await {
             Ok(result) => result,
             Err(_) => Err(ApiError::unavailable("request deadline exceeded", 1)),
         }
@@ -88,9 +118,10 @@ impl App {
         r: Route,
         req: Request<Incoming>,
         peer: IpAddr,
+        cert: Option<Arc<Identity>>,
         deadline: Instant,
     ) -> Result<Reply, ApiError> {
-        let identity = self.authenticate(req.headers(), peer)?;
+        let identity = self.authenticate(req.headers(), peer, cert)?;
         match r {
             Route::Live => Ok(health("live")),
             Route::Ready => Ok(health("ready")),
@@ -143,10 +174,11 @@ impl App {
         model.config.max_elements.unwrap_or(self.limits.max_elements)
     }
 
-    /// Checks the bearer key. An address that keeps presenting wrong keys is turned
-    /// away before its key is even looked at; a missing key is not counted as a
-    /// guess (health probes and misconfigured clients send none).
-    fn authenticate(&self, headers: &HeaderMap, peer: IpAddr) -> Result<Arc<Identity>, ApiError> {
+    /// Checks the bearer key and takes the client certificate's identity, if any.
+    /// An address that keeps presenting wrong keys is turned away before its key is
+    /// even looked at; a missing key is not counted as a guess (health probes and
+    /// misconfigured clients send none).
+    fn authenticate(&self, headers: &HeaderMap, peer: IpAddr, cert: Option<Arc<Identity>>) -> Result<Caller, ApiError> {
         let now = std::time::Instant::now();
         if let Verdict::Throttled { retry_after } = self.failures.check(peer, now) {
             self.metrics.auth_failure(AuthFailure::Throttled);
@@ -158,6 +190,9 @@ impl App {
             .with_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs.max(1))));
         }
         let Some(value) = headers.get(AUTHORIZATION) else {
+            if let Some(identity) = cert {
+                return Ok(Caller { primary: identity.clone(), key: None, cert: Some(identity) });
+            }
             self.metrics.auth_failure(AuthFailure::Missing);
             return Err(ApiError::unauthorized(false));
         };
@@ -166,7 +201,7 @@ impl App {
             .ok()
             .and_then(|v| v.get(..7).filter(|scheme| scheme.eq_ignore_ascii_case("bearer ")).map(|_| v[7..].trim()));
         match token.map(|t| self.keys.current().verify(t)) {
-            Some(Ok(identity)) => Ok(identity),
+            Some(Ok(identity)) => Ok(Caller { primary: identity.clone(), key: Some(identity), cert }),
             _ => {
                 self.metrics.auth_failure(AuthFailure::Invalid);
                 self.failures.record_failure(peer, now);
@@ -176,15 +211,30 @@ impl App {
     }
 
     /// The model a caller asked for. A model the caller may not use answers exactly
-    /// like a model that does not exist, so its name does not leak.
-    fn model(&self, who: &Identity, name: &str, version: Option<&str>) -> Result<&Arc<Model>, ApiError> {
+    /// like a model that does not exist, so its name does not leak. A model whose
+    /// config says `require_both` needs a client certificate and an API key, each
+    /// allowed to use it.
+    fn model(&self, who: &Caller, name: &str, version: Option<&str>) -> Result<&Arc<Model>, ApiError> {
         let hidden = || ApiError::not_found(format!("model '{name}' not found"));
-        if authorize(&who.scopes, Action::UseModel(name)) != Decision::Allow {
+        let allows = |id: &Identity| authorize(&id.scopes, Action::UseModel(name)) == Decision::Allow;
+        if !allows(&who.primary) {
             return Err(hidden());
         }
         let entry = self.repo.entry(name).ok_or_else(hidden)?;
+        let latest = entry.latest().ok_or_else(hidden)?;
+        if latest.config.require_both {
+            match (&who.key, &who.cert) {
+                (Some(key), Some(cert)) if allows(key) && allows(cert) => {}
+                _ => {
+                    return Err(ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        format!("model '{name}' needs both a client certificate and an API key that may use it"),
+                    ));
+                }
+            }
+        }
         match version {
-            None => entry.latest().ok_or_else(hidden),
+            None => Ok(latest),
             Some(v) => self
                 .repo
                 .get(name, Some(v))

@@ -27,6 +27,7 @@ pub enum Kind {
     Duration,
     Count,
     LogLevel,
+    ClientAuth,
 }
 
 impl Setting {
@@ -56,6 +57,18 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "log_level", kind: Kind::LogLevel, help: "error, warn, info, debug or trace [default: info]" },
     Setting { key: "tls.cert", kind: Kind::Path, help: "PEM certificate chain (default: generated, self-signed)" },
     Setting { key: "tls.key", kind: Kind::Path, help: "PEM private key for --tls-cert" },
+    Setting { key: "tls.client_ca", kind: Kind::Path, help: "PEM CA bundle: verify client certificates (mTLS)" },
+    Setting {
+        key: "tls.client_auth",
+        kind: Kind::ClientAuth,
+        help: "with --tls-client-ca: \"required\" or \"optional\" client certificates [default: required]",
+    },
+    Setting { key: "tls.crl", kind: Kind::Path, help: "PEM certificate revocation lists for client certificates" },
+    Setting {
+        key: "tls.identities",
+        kind: Kind::Path,
+        help: "TOML file mapping client-certificate identities to scopes",
+    },
     Setting { key: "http.max_body_size", kind: Kind::Size, help: "largest request body [default: 4MiB]" },
     Setting { key: "http.max_header_size", kind: Kind::Size, help: "largest request head [default: 16KiB]" },
     Setting {
@@ -125,6 +138,13 @@ impl Default for HttpLimits {
     }
 }
 
+/// Whether a client must present a certificate when a client CA is configured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    Required,
+    Optional,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServeConfig {
     pub listen: SocketAddr,
@@ -135,6 +155,10 @@ pub struct ServeConfig {
     pub log_level: String,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub tls_client_ca: Option<PathBuf>,
+    pub tls_client_auth: Option<ClientAuth>,
+    pub tls_crl: Option<PathBuf>,
+    pub tls_identities: Option<PathBuf>,
     pub http: HttpLimits,
     pub auth: AuthLimits,
 }
@@ -150,6 +174,10 @@ impl Default for ServeConfig {
             log_level: "info".into(),
             tls_cert: None,
             tls_key: None,
+            tls_client_ca: None,
+            tls_client_auth: None,
+            tls_crl: None,
+            tls_identities: None,
             http: HttpLimits::default(),
             auth: AuthLimits::default(),
         }
@@ -240,6 +268,10 @@ impl ServeConfig {
             "log_level" => self.log_level = parse_log_level(&raw)?,
             "tls.cert" => self.tls_cert = Some(parse_path(&raw)?),
             "tls.key" => self.tls_key = Some(parse_path(&raw)?),
+            "tls.client_ca" => self.tls_client_ca = Some(parse_path(&raw)?),
+            "tls.client_auth" => self.tls_client_auth = Some(parse_client_auth(&raw)?),
+            "tls.crl" => self.tls_crl = Some(parse_path(&raw)?),
+            "tls.identities" => self.tls_identities = Some(parse_path(&raw)?),
             "http.max_body_size" => h.max_body_size = parse_size(&raw)?,
             "http.max_header_size" => h.max_header_size = parse_size(&raw)?,
             "http.max_elements" => h.max_elements = parse_count(&raw)?,
@@ -263,6 +295,20 @@ impl ServeConfig {
         }
         if self.insecure_http && self.tls_cert.is_some() {
             errors.push("insecure_http and tls.cert contradict each other: choose one".into());
+        }
+        if self.insecure_http && self.tls_client_ca.is_some() {
+            errors.push("insecure_http and tls.client_ca contradict each other: mTLS needs TLS".into());
+        }
+        if self.tls_client_ca.is_none() {
+            for (key, set) in [
+                ("tls.client_auth", self.tls_client_auth.is_some()),
+                ("tls.crl", self.tls_crl.is_some()),
+                ("tls.identities", self.tls_identities.is_some()),
+            ] {
+                if set {
+                    errors.push(format!("{key} needs tls.client_ca"));
+                }
+            }
         }
         let h = &self.http;
         if h.max_header_size < 1024 {
@@ -332,6 +378,14 @@ fn parse_log_level(raw: &Raw<'_>) -> Result<String, String> {
     match s.as_str() {
         "error" | "warn" | "info" | "debug" | "trace" => Ok(s),
         _ => Err(format!("'{s}' is not one of error, warn, info, debug, trace")),
+    }
+}
+
+fn parse_client_auth(raw: &Raw<'_>) -> Result<ClientAuth, String> {
+    match text(raw)? {
+        "required" => Ok(ClientAuth::Required),
+        "optional" => Ok(ClientAuth::Optional),
+        other => Err(format!("'{other}' is not \"required\" or \"optional\"")),
     }
 }
 
@@ -444,12 +498,25 @@ mod tests {
             ("http.max_header_size", "10"),
             ("insecure_http", "maybe"),
             ("log_level", "loud"),
+            ("tls.client_auth", "sometimes"),
         ] {
             assert!(ServeConfig::load(None, &[(key.into(), value.into())]).is_err(), "{key}={value}");
         }
         assert!(load_toml("[http]\nmax_body_size = -1").is_err());
         assert!(load_toml("http = 3").is_err());
         assert!(load_toml("not toml at all [").is_err());
+    }
+
+    #[test]
+    fn mtls_settings_need_a_client_ca() {
+        let err = ServeConfig::load(None, &[("tls.crl".into(), "c.pem".into())]).unwrap_err();
+        assert!(err.0[0].contains("tls.crl needs tls.client_ca"), "{err}");
+        let c = ServeConfig::load(
+            None,
+            &[("tls.client_ca".into(), "ca.pem".into()), ("tls.client_auth".into(), "optional".into())],
+        )
+        .unwrap();
+        assert_eq!(c.tls_client_auth, Some(ClientAuth::Optional));
     }
 
     #[test]
@@ -473,6 +540,7 @@ mod tests {
                 Kind::Duration => "2s",
                 Kind::Count => "2",
                 Kind::LogLevel => "debug",
+                Kind::ClientAuth => "optional",
             };
             c.set(s.key, Raw::Text(value)).unwrap_or_else(|e| panic!("{}: {e}", s.key));
         }

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod client_cert;
 mod config;
 mod error;
 mod keyring;
@@ -21,10 +22,10 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
-use warden_guard::KeyStore;
+use warden_guard::{IdentityScopes, KeyStore};
 use warden_model::Repository;
 
-pub use config::{AuthLimits, ConfigError, HttpLimits, Kind, SETTINGS, ServeConfig, Setting};
+pub use config::{AuthLimits, ClientAuth, ConfigError, HttpLimits, Kind, SETTINGS, ServeConfig, Setting};
 pub use error::SetupError;
 pub use state::keys_path;
 pub use tls::TlsMaterial;
@@ -55,7 +56,12 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     } else {
         let material = tls::material(&config.state_dir, config.tls_cert.as_deref(), config.tls_key.as_deref())?;
         state::check_private(&material.key)?;
-        let acceptor = TlsAcceptor::from(tls::server_config(&material)?);
+        let clients = config.tls_client_ca.as_deref().map(|ca| tls::ClientCertPolicy {
+            ca,
+            required: config.tls_client_auth != Some(config::ClientAuth::Optional),
+            crl: config.tls_crl.as_deref(),
+        });
+        let acceptor = TlsAcceptor::from(tls::server_config(&material, clients.as_ref())?);
         (Some(material), Some(acceptor))
     };
     let repo = match &config.model_repository {
@@ -67,10 +73,14 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     let mut store = KeyStore::open_for_update(&keys_file)?;
     let admin_key =
         if store.has_active_key() { None } else { Some(store.create("admin", &["admin".to_string()], None)?.1) };
+    let identities = match &config.tls_identities {
+        Some(path) => IdentityScopes::load(path)?,
+        None => IdentityScopes::default(),
+    };
     let models = repo.entries().map(|e| e.name.clone()).collect();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let keys = Arc::new(KeyRing::new(&store));
-    let app = Arc::new(App::new(repo, keys, &config, acceptor.is_some(), threads));
+    let app = Arc::new(App::new(repo, keys, identities, &config, acceptor.is_some(), threads));
     Ok(Prepared { config, admin_key, tls, models, app, acceptor })
 }
 

@@ -16,6 +16,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
+use warden_guard::Identity;
+
 use crate::app::App;
 use crate::reply::{bytes_reply, empty};
 
@@ -71,13 +73,26 @@ pub async fn serve_api(
         let (app, builder, tls, watcher) = (app.clone(), builder.clone(), tls.clone(), graceful.watcher());
         tokio::spawn(async move {
             let _permit = permit;
-            let service = service_fn(move |req| {
+            // One service per connection, carrying what the connection proved: the
+            // peer address and, with mTLS, the client certificate's identity.
+            let service = |cert: Option<Arc<Identity>>| {
                 let app = app.clone();
-                async move { Ok::<_, Infallible>(app.handle(req, peer.ip()).await) }
-            });
+                service_fn(move |req| {
+                    let (app, cert) = (app.clone(), cert.clone());
+                    async move { Ok::<_, Infallible>(app.handle(req, peer.ip(), cert).await) }
+                })
+            };
             let result = match tls {
                 Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                    Ok(Ok(stream)) => watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await,
+                    Ok(Ok(stream)) => {
+                        let cert = stream
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .and_then(|c| c.first())
+                            .and_then(|c| app.cert_identity(c));
+                        watcher.watch(builder.serve_connection(TokioIo::new(stream), service(cert))).await
+                    }
                     Ok(Err(e)) => {
                         tracing::debug!(%peer, error = %e, "tls handshake failed");
                         return;
@@ -87,7 +102,7 @@ pub async fn serve_api(
                         return;
                     }
                 },
-                None => watcher.watch(builder.serve_connection(TokioIo::new(tcp), service)).await,
+                None => watcher.watch(builder.serve_connection(TokioIo::new(tcp), service(None))).await,
             };
             if let Err(e) = result {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");

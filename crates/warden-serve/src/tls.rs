@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::ServerConfig;
+use rustls::server::WebPkiClientVerifier;
+use rustls::server::danger::ClientCertVerifier;
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 use sha2::{Digest, Sha256};
 use warden_guard::write_private;
 
@@ -99,16 +101,31 @@ pub fn fingerprint(cert: &CertificateDer<'_>) -> String {
     digest.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
 }
 
-/// A rustls server configuration for the material, offering h2 and http/1.1.
-pub fn server_config(material: &TlsMaterial) -> Result<Arc<ServerConfig>, SetupError> {
+/// Which client certificates to accept (mTLS).
+pub struct ClientCertPolicy<'a> {
+    pub ca: &'a Path,
+    pub required: bool,
+    pub crl: Option<&'a Path>,
+}
+
+/// A rustls server configuration for the material, offering h2 and http/1.1,
+/// verifying client certificates when a policy is given.
+pub fn server_config(
+    material: &TlsMaterial,
+    clients: Option<&ClientCertPolicy<'_>>,
+) -> Result<Arc<ServerConfig>, SetupError> {
     let chain = read_chain(&material.cert)?;
     let key = PrivateKeyDer::from_pem_file(&material.key)
         .map_err(|e| SetupError::Tls(format!("{}: {e}", material.key.display())))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
+    let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .map_err(|e| SetupError::Tls(e.to_string()))?
-        .with_no_client_auth()
+        .map_err(|e| SetupError::Tls(e.to_string()))?;
+    let builder = match clients {
+        Some(policy) => builder.with_client_cert_verifier(client_verifier(policy, provider)?),
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder
         .with_single_cert(chain, key)
         .map_err(|e| SetupError::Tls(format!("certificate and key do not form a usable pair: {e}")))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -116,6 +133,37 @@ pub fn server_config(material: &TlsMaterial) -> Result<Arc<ServerConfig>, SetupE
     // client's, so a client cannot steer the handshake to its weakest choice.
     config.ignore_client_order = true;
     Ok(Arc::new(config))
+}
+
+/// Verifies client chains against the CA bundle and, when given, the CRLs: a
+/// revoked certificate fails the handshake.
+fn client_verifier(
+    policy: &ClientCertPolicy<'_>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<Arc<dyn ClientCertVerifier>, SetupError> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in read_chain(policy.ca)? {
+        roots.add(cert).map_err(|e| SetupError::Tls(format!("{}: {e}", policy.ca.display())))?;
+    }
+    let crls = match policy.crl {
+        None => Vec::new(),
+        Some(path) => {
+            let bad = |m: String| SetupError::Tls(format!("{}: {m}", path.display()));
+            let crls = CertificateRevocationListDer::pem_file_iter(path)
+                .map_err(|e| bad(e.to_string()))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| bad(e.to_string()))?;
+            if crls.is_empty() {
+                return Err(bad("holds no PEM certificate revocation list".into()));
+            }
+            crls
+        }
+    };
+    let mut builder = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).with_crls(crls);
+    if !policy.required {
+        builder = builder.allow_unauthenticated();
+    }
+    builder.build().map_err(|e| SetupError::Tls(format!("client verification: {e}")))
 }
 
 #[cfg(test)]
@@ -131,7 +179,7 @@ mod tests {
         assert!(!second.generated);
         assert_eq!(first.fingerprint, second.fingerprint);
         assert_eq!(first.fingerprint.len(), 32 * 3 - 1);
-        server_config(&second).unwrap();
+        server_config(&second, None).unwrap();
         use std::os::unix::fs::PermissionsExt;
         for f in [&first.cert, &first.key] {
             assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600);

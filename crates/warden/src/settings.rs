@@ -54,6 +54,7 @@ fn value_name(kind: Kind) -> &'static str {
         Kind::Duration => "DURATION",
         Kind::Count => "N",
         Kind::LogLevel => "LEVEL",
+        Kind::ClientAuth => "MODE",
         Kind::Bool => "BOOL",
     }
 }
