@@ -7,6 +7,7 @@ mod error;
 mod failures;
 mod identities;
 mod identity;
+mod jwt;
 mod keys;
 mod scope;
 
@@ -14,5 +15,6 @@ pub use error::GuardError;
 pub use failures::{FailureTracker, Verdict};
 pub use identities::IdentityScopes;
 pub use identity::Identity;
+pub use jwt::{JwtPolicy, JwtRejection, JwtVerifier, MAX_TOKEN_BYTES};
 pub use keys::{KeyIndex, KeyRecord, KeyRejection, KeyStore, write_private};
 pub use scope::{Action, Decision, Scope, authorize};

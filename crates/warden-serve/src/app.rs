@@ -14,7 +14,7 @@ use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use warden_guard::{Action, Decision, FailureTracker, Identity, IdentityScopes, Verdict, authorize};
+use warden_guard::{Action, Decision, FailureTracker, Identity, IdentityScopes, JwtVerifier, Verdict, authorize};
 use warden_model::{Model, Repository};
 
 use crate::config::{HttpLimits, ServeConfig};
@@ -35,6 +35,7 @@ pub struct App {
     pool: InferencePool,
     failures: FailureTracker,
     identities: IdentityScopes,
+    jwt: Option<JwtVerifier>,
 }
 
 /// Who a request proved to be: by API key, by client certificate, or both.
@@ -53,6 +54,7 @@ impl App {
         repo: Repository,
         keys: Arc<KeyRing>,
         identities: IdentityScopes,
+        jwt: Option<JwtVerifier>,
         config: &ServeConfig,
         tls: bool,
         threads: usize,
@@ -65,6 +67,7 @@ impl App {
             metrics: Metrics::default(),
             failures: FailureTracker::new(max_failures, config.auth.failure_window, MAX_TRACKED_SOURCES),
             identities,
+            jwt,
             repo,
             keys,
             limits,
@@ -200,12 +203,27 @@ impl App {
             .to_str()
             .ok()
             .and_then(|v| v.get(..7).filter(|scheme| scheme.eq_ignore_ascii_case("bearer ")).map(|_| v[7..].trim()));
-        match token.map(|t| self.keys.current().verify(t)) {
-            Some(Ok(identity)) => Ok(Caller { primary: identity.clone(), key: Some(identity), cert }),
+        match token.map(|t| self.verify_bearer(t)) {
+            Some(Some(identity)) => Ok(Caller { primary: identity.clone(), key: Some(identity), cert }),
             _ => {
                 self.metrics.auth_failure(AuthFailure::Invalid);
                 self.failures.record_failure(peer, now);
                 Err(ApiError::unauthorized(true))
+            }
+        }
+    }
+
+    /// A bearer credential: a Warden API key (`wdn_...`), else a JWT when JWTs are on.
+    fn verify_bearer(&self, token: &str) -> Option<Arc<Identity>> {
+        if token.starts_with("wdn_") {
+            return self.keys.current().verify(token).ok();
+        }
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        match self.jwt.as_ref()?.verify(token, now) {
+            Ok(identity) => Some(Arc::new(identity)),
+            Err(reason) => {
+                tracing::debug!(?reason, "jwt refused");
+                None
             }
         }
     }

@@ -28,6 +28,7 @@ pub enum Kind {
     Count,
     LogLevel,
     ClientAuth,
+    Text,
 }
 
 impl Setting {
@@ -85,6 +86,20 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting { key: "http.max_connections", kind: Kind::Count, help: "open connections at once [default: 4096]" },
     Setting { key: "http.shutdown_timeout", kind: Kind::Duration, help: "time to drain on SIGTERM [default: 30s]" },
+    Setting { key: "auth.jwt.jwks", kind: Kind::Path, help: "JWKS file with the identity provider's signing keys" },
+    Setting {
+        key: "auth.jwt.hmac_secret_file",
+        kind: Kind::Path,
+        help: "file holding a shared HMAC secret (32+ bytes) for HS256/384/512 tokens",
+    },
+    Setting { key: "auth.jwt.issuer", kind: Kind::Text, help: "required 'iss' of JWTs (required with JWTs)" },
+    Setting { key: "auth.jwt.audience", kind: Kind::Text, help: "required 'aud' of JWTs (required with JWTs)" },
+    Setting { key: "auth.jwt.leeway", kind: Kind::Duration, help: "clock skew allowed for exp/nbf/iat [default: 60s]" },
+    Setting {
+        key: "auth.jwt.scope_claim",
+        kind: Kind::Text,
+        help: "claim holding Warden scopes [default: scope, then scp]",
+    },
     Setting {
         key: "auth.max_failures",
         kind: Kind::Count,
@@ -96,6 +111,36 @@ pub const SETTINGS: &[Setting] = &[
         help: "window for auth.max_failures, and how long a throttled address waits [default: 60s]",
     },
 ];
+
+/// Bearer JWTs from an identity provider; on when a key source is given.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JwtSettings {
+    pub jwks: Option<PathBuf>,
+    pub hmac_secret_file: Option<PathBuf>,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    pub leeway: Duration,
+    pub scope_claim: Option<String>,
+}
+
+impl Default for JwtSettings {
+    fn default() -> Self {
+        JwtSettings {
+            jwks: None,
+            hmac_secret_file: None,
+            issuer: None,
+            audience: None,
+            leeway: Duration::from_secs(60),
+            scope_claim: None,
+        }
+    }
+}
+
+impl JwtSettings {
+    pub fn enabled(&self) -> bool {
+        self.jwks.is_some() || self.hmac_secret_file.is_some()
+    }
+}
 
 /// Brute-force protection for credentials.
 #[derive(Clone, Debug, PartialEq)]
@@ -161,6 +206,7 @@ pub struct ServeConfig {
     pub tls_identities: Option<PathBuf>,
     pub http: HttpLimits,
     pub auth: AuthLimits,
+    pub jwt: JwtSettings,
 }
 
 impl Default for ServeConfig {
@@ -180,6 +226,7 @@ impl Default for ServeConfig {
             tls_identities: None,
             http: HttpLimits::default(),
             auth: AuthLimits::default(),
+            jwt: JwtSettings::default(),
         }
     }
 }
@@ -280,6 +327,12 @@ impl ServeConfig {
             "http.max_in_flight" => h.max_in_flight = parse_count(&raw)?,
             "http.max_connections" => h.max_connections = parse_count(&raw)?,
             "http.shutdown_timeout" => h.shutdown_timeout = parse_duration(&raw)?,
+            "auth.jwt.jwks" => self.jwt.jwks = Some(parse_path(&raw)?),
+            "auth.jwt.hmac_secret_file" => self.jwt.hmac_secret_file = Some(parse_path(&raw)?),
+            "auth.jwt.issuer" => self.jwt.issuer = Some(parse_text(&raw)?),
+            "auth.jwt.audience" => self.jwt.audience = Some(parse_text(&raw)?),
+            "auth.jwt.leeway" => self.jwt.leeway = parse_duration(&raw)?,
+            "auth.jwt.scope_claim" => self.jwt.scope_claim = Some(parse_text(&raw)?),
             "auth.max_failures" => self.auth.max_failures = parse_count(&raw)?,
             "auth.failure_window" => self.auth.failure_window = parse_duration(&raw)?,
             _ => return Err("unknown key".into()),
@@ -298,6 +351,19 @@ impl ServeConfig {
         }
         if self.insecure_http && self.tls_client_ca.is_some() {
             errors.push("insecure_http and tls.client_ca contradict each other: mTLS needs TLS".into());
+        }
+        if self.jwt.enabled() {
+            for (key, missing) in
+                [("auth.jwt.issuer", self.jwt.issuer.is_none()), ("auth.jwt.audience", self.jwt.audience.is_none())]
+            {
+                if missing {
+                    errors.push(format!(
+                        "{key} is required when JWTs are on: tokens for other issuers or apps must not pass"
+                    ));
+                }
+            }
+        } else if self.jwt.issuer.is_some() || self.jwt.audience.is_some() || self.jwt.scope_claim.is_some() {
+            errors.push("auth.jwt settings need auth.jwt.jwks or auth.jwt.hmac_secret_file".into());
         }
         if self.tls_client_ca.is_none() {
             for (key, set) in [
@@ -379,6 +445,11 @@ fn parse_log_level(raw: &Raw<'_>) -> Result<String, String> {
         "error" | "warn" | "info" | "debug" | "trace" => Ok(s),
         _ => Err(format!("'{s}' is not one of error, warn, info, debug, trace")),
     }
+}
+
+fn parse_text(raw: &Raw<'_>) -> Result<String, String> {
+    let s = text(raw)?;
+    if s.trim().is_empty() { Err("must not be empty".into()) } else { Ok(s.to_string()) }
 }
 
 fn parse_client_auth(raw: &Raw<'_>) -> Result<ClientAuth, String> {
@@ -508,6 +579,18 @@ mod tests {
     }
 
     #[test]
+    fn jwt_needs_issuer_and_audience() {
+        let err = ServeConfig::load(None, &[("auth.jwt.jwks".into(), "j.json".into())]).unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
+        let err = ServeConfig::load(None, &[("auth.jwt.issuer".into(), "https://i".into())]).unwrap_err();
+        assert!(err.0[0].contains("need auth.jwt.jwks"), "{err}");
+        let file = "[auth.jwt]\njwks = \"j.json\"\nissuer = \"https://i\"\naudience = \"warden\"\nleeway = \"5s\"\n";
+        let c = load_toml(file).unwrap();
+        assert_eq!(c.jwt.leeway, Duration::from_secs(5));
+        assert_eq!(c.jwt.audience.as_deref(), Some("warden"));
+    }
+
+    #[test]
     fn mtls_settings_need_a_client_ca() {
         let err = ServeConfig::load(None, &[("tls.crl".into(), "c.pem".into())]).unwrap_err();
         assert!(err.0[0].contains("tls.crl needs tls.client_ca"), "{err}");
@@ -541,6 +624,7 @@ mod tests {
                 Kind::Count => "2",
                 Kind::LogLevel => "debug",
                 Kind::ClientAuth => "optional",
+                Kind::Text => "text",
             };
             c.set(s.key, Raw::Text(value)).unwrap_or_else(|e| panic!("{}: {e}", s.key));
         }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
-use warden_guard::{IdentityScopes, KeyStore};
+use warden_guard::{IdentityScopes, JwtPolicy, JwtVerifier, KeyStore};
 use warden_model::Repository;
 
 pub use config::{AuthLimits, ClientAuth, ConfigError, HttpLimits, Kind, SETTINGS, ServeConfig, Setting};
@@ -73,6 +73,7 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     let mut store = KeyStore::open_for_update(&keys_file)?;
     let admin_key =
         if store.has_active_key() { None } else { Some(store.create("admin", &["admin".to_string()], None)?.1) };
+    let jwt = jwt_verifier(&config)?;
     let identities = match &config.tls_identities {
         Some(path) => IdentityScopes::load(path)?,
         None => IdentityScopes::default(),
@@ -80,8 +81,26 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     let models = repo.entries().map(|e| e.name.clone()).collect();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let keys = Arc::new(KeyRing::new(&store));
-    let app = Arc::new(App::new(repo, keys, identities, &config, acceptor.is_some(), threads));
+    let app = Arc::new(App::new(repo, keys, identities, jwt, &config, acceptor.is_some(), threads));
     Ok(Prepared { config, admin_key, tls, models, app, acceptor })
+}
+
+fn jwt_verifier(config: &ServeConfig) -> Result<Option<JwtVerifier>, SetupError> {
+    let j = &config.jwt;
+    let (Some(issuer), Some(audience)) = (&j.issuer, &j.audience) else { return Ok(None) };
+    if !j.enabled() {
+        return Ok(None);
+    }
+    let policy = JwtPolicy {
+        issuer: issuer.clone(),
+        audience: audience.clone(),
+        leeway_secs: j.leeway.as_secs(),
+        scope_claim: j.scope_claim.clone(),
+    };
+    if let Some(secret) = &j.hmac_secret_file {
+        state::check_private(secret)?;
+    }
+    Ok(Some(JwtVerifier::from_files(policy, j.jwks.as_deref(), j.hmac_secret_file.as_deref())?))
 }
 
 /// Bound sockets, so callers can print the real addresses (port 0 picks one).

@@ -32,7 +32,11 @@ impl FromArgMatches for SettingArgs {
 impl Args for SettingArgs {
     fn augment_args(cmd: Command) -> Command {
         SETTINGS.iter().fold(cmd, |cmd, s| {
-            let arg = Arg::new(s.key).long(s.flag()).env(s.env()).help(s.help);
+            let mut arg = Arg::new(s.key).long(s.flag()).env(s.env()).help(s.help);
+            // The short spellings users of other servers expect: --jwt-jwks, --jwt-issuer...
+            if let Some(rest) = s.key.strip_prefix("auth.jwt.") {
+                arg = arg.visible_alias(format!("jwt-{}", rest.replace('_', "-")));
+            }
             let arg = match s.kind {
                 Kind::Bool => arg.action(ArgAction::SetTrue),
                 _ => arg.value_name(value_name(s.kind)),
@@ -55,6 +59,7 @@ fn value_name(kind: Kind) -> &'static str {
         Kind::Count => "N",
         Kind::LogLevel => "LEVEL",
         Kind::ClientAuth => "MODE",
+        Kind::Text => "TEXT",
         Kind::Bool => "BOOL",
     }
 }
