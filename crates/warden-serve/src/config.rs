@@ -48,6 +48,11 @@ pub const SETTINGS: &[Setting] = &[
         kind: Kind::OptionalAddr,
         help: "address for the metrics listener, or \"off\" [default: 127.0.0.1:9464]",
     },
+    Setting {
+        key: "metrics_token_file",
+        kind: Kind::Path,
+        help: "file holding a token that /metrics requires as 'Authorization: Bearer' [default: none]",
+    },
     Setting { key: "state_dir", kind: Kind::Path, help: "directory for keys and certificates [default: ./.warden]" },
     Setting {
         key: "model_repository",
@@ -194,6 +199,7 @@ pub enum ClientAuth {
 pub struct ServeConfig {
     pub listen: SocketAddr,
     pub metrics_listen: Option<SocketAddr>,
+    pub metrics_token_file: Option<PathBuf>,
     pub state_dir: PathBuf,
     pub model_repository: Option<PathBuf>,
     pub insecure_http: bool,
@@ -214,6 +220,7 @@ impl Default for ServeConfig {
         ServeConfig {
             listen: ([127, 0, 0, 1], 8443).into(),
             metrics_listen: Some(([127, 0, 0, 1], 9464).into()),
+            metrics_token_file: None,
             state_dir: PathBuf::from(".warden"),
             model_repository: None,
             insecure_http: false,
@@ -309,6 +316,7 @@ impl ServeConfig {
         match key {
             "listen" => self.listen = parse_addr(&raw)?,
             "metrics_listen" => self.metrics_listen = parse_optional_addr(&raw)?,
+            "metrics_token_file" => self.metrics_token_file = Some(parse_path(&raw)?),
             "state_dir" => self.state_dir = parse_path(&raw)?,
             "model_repository" => self.model_repository = Some(parse_path(&raw)?),
             "insecure_http" => self.insecure_http = parse_bool(&raw)?,

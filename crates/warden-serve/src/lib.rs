@@ -41,6 +41,7 @@ pub struct Prepared {
     pub admin_key: Option<String>,
     pub tls: Option<TlsMaterial>,
     pub models: Vec<String>,
+    metrics_token: Option<Arc<[u8]>>,
     app: Arc<App>,
     acceptor: Option<TlsAcceptor>,
 }
@@ -74,6 +75,10 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     let admin_key =
         if store.has_active_key() { None } else { Some(store.create("admin", &["admin".to_string()], None)?.1) };
     let jwt = jwt_verifier(&config)?;
+    let metrics_token = match &config.metrics_token_file {
+        Some(path) => Some(read_token(path)?),
+        None => None,
+    };
     let identities = match &config.tls_identities {
         Some(path) => IdentityScopes::load(path)?,
         None => IdentityScopes::default(),
@@ -82,7 +87,18 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let keys = Arc::new(KeyRing::new(&store));
     let app = Arc::new(App::new(repo, keys, identities, jwt, &config, acceptor.is_some(), threads));
-    Ok(Prepared { config, admin_key, tls, models, app, acceptor })
+    Ok(Prepared { config, admin_key, tls, models, metrics_token, app, acceptor })
+}
+
+/// A secret token from a private file, trimmed of the newline editors add.
+fn read_token(path: &std::path::Path) -> Result<Arc<[u8]>, SetupError> {
+    state::check_private(path)?;
+    let bytes = std::fs::read(path).map_err(|source| SetupError::Io { path: path.to_path_buf(), source })?;
+    let token = bytes.trim_ascii();
+    if token.len() < 16 {
+        return Err(SetupError::Unsafe(format!("{}: a token must be at least 16 bytes", path.display())));
+    }
+    Ok(token.into())
 }
 
 fn jwt_verifier(config: &ServeConfig) -> Result<Option<JwtVerifier>, SetupError> {
@@ -133,7 +149,8 @@ pub async fn bind(prepared: &Prepared) -> Result<Bound, SetupError> {
 pub async fn run(prepared: Prepared, bound: Bound, shutdown: impl Future<Output = ()>) {
     let app = prepared.app;
     let watcher = tokio::spawn(app.keys.clone().watch(app::KEY_POLL));
-    let metrics = bound.metrics_listener.map(|l| tokio::spawn(server::serve_metrics(app.clone(), l)));
+    let token = prepared.metrics_token;
+    let metrics = bound.metrics_listener.map(|l| tokio::spawn(server::serve_metrics(app.clone(), l, token)));
     server::serve_api(app, bound.api_listener, prepared.acceptor, shutdown).await;
     watcher.abort();
     if let Some(m) = metrics {

@@ -19,7 +19,7 @@ use tokio_rustls::TlsAcceptor;
 use warden_guard::Identity;
 
 use crate::app::App;
-use crate::reply::{bytes_reply, empty};
+use crate::reply::{ApiError, bytes_reply, empty};
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -116,22 +116,25 @@ pub async fn serve_api(
     }
 }
 
-/// Serves `/metrics` in plain HTTP/1.1 until the task is dropped.
-pub async fn serve_metrics(app: Arc<App>, listener: TcpListener) {
+/// Serves `/metrics` in plain HTTP/1.1 until the task is dropped. With a token,
+/// scrapers must send it as a bearer credential (compared in constant time).
+pub async fn serve_metrics(app: Arc<App>, listener: TcpListener, token: Option<Arc<[u8]>>) {
     loop {
         let Ok((tcp, _)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
-        let app = app.clone();
+        let (app, token) = (app.clone(), token.clone());
         tokio::spawn(async move {
             let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
-                let app = app.clone();
+                let (app, token) = (app.clone(), token.clone());
                 async move {
-                    let reply = if req.uri().path() == "/metrics" {
-                        bytes_reply(StatusCode::OK, "text/plain; version=0.0.4", app.metrics.render().into())
-                    } else {
+                    let reply = if req.uri().path() != "/metrics" {
                         empty(StatusCode::NOT_FOUND)
+                    } else if !scrape_allowed(&req, token.as_deref()) {
+                        ApiError::unauthorized(req.headers().contains_key(http::header::AUTHORIZATION)).into_reply()
+                    } else {
+                        bytes_reply(StatusCode::OK, "text/plain; version=0.0.4", app.metrics.render().into())
                     };
                     Ok::<_, Infallible>(reply)
                 }
@@ -143,4 +146,15 @@ pub async fn serve_metrics(app: Arc<App>, listener: TcpListener) {
             let _ = conn.await;
         });
     }
+}
+
+fn scrape_allowed(req: &http::Request<hyper::body::Incoming>, token: Option<&[u8]>) -> bool {
+    use subtle::ConstantTimeEq;
+    let Some(expected) = token else { return true };
+    let presented = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+        .unwrap_or_default();
+    presented.len() == expected.len() && bool::from(presented.ct_eq(expected))
 }

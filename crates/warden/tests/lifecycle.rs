@@ -269,3 +269,32 @@ async fn keys_expire_and_rotate_without_a_restart() {
     let (status, _, err) = run(&["keys", "create", "x", "--expires", "soonish", "--state-dir", &dir]);
     assert!(!status.success(), "{err}");
 }
+
+#[tokio::test]
+async fn metrics_token_guards_the_scrape() {
+    let temp = tempfile::tempdir().unwrap();
+    let token_file = temp.path().join("metrics.token");
+    std::fs::write(&token_file, "scrape-secret-0123456789\n").unwrap();
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let server = Server::start_with(Options::args(&["--metrics-token-file", token_file.to_str().unwrap()]));
+    let url = server.metrics_url.clone().unwrap();
+    let client = reqwest::Client::new();
+    assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let wrong = client.get(&url).bearer_auth("scrape-secret-0123456780").send().await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let right = client.get(&url).bearer_auth("scrape-secret-0123456789").send().await.unwrap();
+    assert_eq!(right.status(), StatusCode::OK);
+    assert!(right.text().await.unwrap().contains("warden_build_info"));
+
+    std::fs::write(&token_file, "short").unwrap();
+    let (status, _, err) = run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--state-dir",
+        temp.path().join("s").to_str().unwrap(),
+        "--metrics-token-file",
+        token_file.to_str().unwrap(),
+    ]);
+    assert!(!status.success() && err.contains("at least 16 bytes"), "{err}");
+}
