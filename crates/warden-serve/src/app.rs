@@ -14,7 +14,7 @@ use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use warden_guard::{Action, Decision, FailureTracker, Identity, IdentityScopes, JwtVerifier, Verdict, authorize};
+use warden_guard::{Action, Decision, FailureTracker, Identity, Verdict, authorize};
 use warden_model::{Model, Repository};
 
 use crate::config::{HttpLimits, ServeConfig};
@@ -22,6 +22,7 @@ use crate::keyring::KeyRing;
 use crate::metrics::{AuthFailure, Metrics};
 use crate::pool::InferencePool;
 use crate::protocol::{v1, v2};
+use crate::reload::Live;
 use crate::reply::{ApiError, Reply, add_security_headers, json};
 use crate::routes::{Route, route};
 
@@ -34,8 +35,8 @@ pub struct App {
     in_flight: Semaphore,
     pool: InferencePool,
     failures: FailureTracker,
-    identities: IdentityScopes,
-    jwt: Option<JwtVerifier>,
+    /// Certificates, identities and JWT keys, swapped whole on reload.
+    pub live: Live,
 }
 
 /// Who a request proved to be: by API key, by client certificate, or both.
@@ -50,15 +51,8 @@ struct Caller {
 const MAX_TRACKED_SOURCES: usize = 100_000;
 
 impl App {
-    pub fn new(
-        repo: Repository,
-        keys: Arc<KeyRing>,
-        identities: IdentityScopes,
-        jwt: Option<JwtVerifier>,
-        config: &ServeConfig,
-        tls: bool,
-        threads: usize,
-    ) -> App {
+    pub fn new(repo: Repository, keys: Arc<KeyRing>, live: Live, config: &ServeConfig, threads: usize) -> App {
+        let tls = !config.insecure_http;
         let limits = config.http.clone();
         let max_failures = u32::try_from(config.auth.max_failures).unwrap_or(u32::MAX);
         App {
@@ -66,8 +60,7 @@ impl App {
             pool: InferencePool::new(threads),
             metrics: Metrics::default(),
             failures: FailureTracker::new(max_failures, config.auth.failure_window, MAX_TRACKED_SOURCES),
-            identities,
-            jwt,
+            live,
             repo,
             keys,
             limits,
@@ -75,14 +68,15 @@ impl App {
         }
     }
 
-    /// The identity a verified client certificate speaks for, with its mapped
-    /// scopes; `None` for a certificate that names nothing usable.
-    pub fn cert_identity(&self, cert: &CertificateDer<'_>) -> Option<Arc<Identity>> {
-        crate::client_cert::identity_name(cert).map(|name| Arc::new(self.identities.identity(&name)))
+    /// The name a verified client certificate speaks for; `None` for a certificate
+    /// that names nothing usable. Scopes are looked up per request, so a reloaded
+    /// identities file applies to connections already open.
+    pub fn cert_name(&self, cert: &CertificateDer<'_>) -> Option<Arc<str>> {
+        crate::client_cert::identity_name(cert).map(Arc::from)
     }
 
     /// Answers one request. Never fails: every error is already an HTTP answer.
-    pub async fn handle(&self, req: Request<Incoming>, peer: IpAddr, cert: Option<Arc<Identity>>) -> Reply {
+    pub async fn handle(&self, req: Request<Incoming>, peer: IpAddr, cert: Option<Arc<str>>) -> Reply {
         let _in_flight = self.metrics.enter();
         let (label, mut reply) = match route(req.method(), req.uri().path()) {
             Ok(r) => (r.label(), self.dispatch(r, req, peer, cert).await.unwrap_or_else(ApiError::into_reply)),
@@ -98,7 +92,7 @@ impl App {
         r: Route,
         req: Request<Incoming>,
         peer: IpAddr,
-        cert: Option<Arc<Identity>>,
+        cert: Option<Arc<str>>,
     ) -> Result<Reply, ApiError> {
         match r {
             Route::Live => return Ok(health("live")),
@@ -121,7 +115,7 @@ impl App {
         r: Route,
         req: Request<Incoming>,
         peer: IpAddr,
-        cert: Option<Arc<Identity>>,
+        cert: Option<Arc<str>>,
         deadline: Instant,
     ) -> Result<Reply, ApiError> {
         let identity = self.authenticate(req.headers(), peer, cert)?;
@@ -181,7 +175,8 @@ impl App {
     /// An address that keeps presenting wrong keys is turned away before its key is
     /// even looked at; a missing key is not counted as a guess (health probes and
     /// misconfigured clients send none).
-    fn authenticate(&self, headers: &HeaderMap, peer: IpAddr, cert: Option<Arc<Identity>>) -> Result<Caller, ApiError> {
+    fn authenticate(&self, headers: &HeaderMap, peer: IpAddr, cert: Option<Arc<str>>) -> Result<Caller, ApiError> {
+        let cert = cert.map(|name| Arc::new(self.live.get().identities.identity(&name)));
         let now = std::time::Instant::now();
         if let Verdict::Throttled { retry_after } = self.failures.check(peer, now) {
             self.metrics.auth_failure(AuthFailure::Throttled);
@@ -219,7 +214,7 @@ impl App {
             return self.keys.current().verify(token).ok();
         }
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-        match self.jwt.as_ref()?.verify(token, now) {
+        match self.live.get().jwt.as_ref()?.verify(token, now) {
             Ok(identity) => Some(Arc::new(identity)),
             Err(reason) => {
                 tracing::debug!(?reason, "jwt refused");

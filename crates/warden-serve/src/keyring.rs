@@ -2,29 +2,18 @@
 //! `warden keys create` and `warden keys revoke` take effect without a restart; a
 //! file that no longer parses is refused with a log line and the old keys stay.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use warden_guard::{KeyIndex, KeyStore};
+
+use crate::filestamp::{Stamp, stamp};
 
 pub struct KeyRing {
     path: PathBuf,
     current: RwLock<Arc<KeyIndex>>,
     stamp: RwLock<Option<Stamp>>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-struct Stamp {
-    modified: SystemTime,
-    len: u64,
-    inode: u64,
-}
-
-fn stamp(path: &Path) -> Option<Stamp> {
-    use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(path).ok()?;
-    Some(Stamp { modified: meta.modified().ok()?, len: meta.len(), inode: meta.ino() })
 }
 
 impl KeyRing {
@@ -47,6 +36,11 @@ impl KeyRing {
             return;
         }
         *self.stamp.write().unwrap_or_else(|e| e.into_inner()) = now;
+        self.reload();
+    }
+
+    /// Re-reads the key file now (SIGHUP); a broken file leaves the old keys in place.
+    pub fn reload(&self) {
         match KeyStore::open(&self.path) {
             Ok(store) => {
                 let index = store.index();

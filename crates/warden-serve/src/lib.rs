@@ -6,10 +6,12 @@ mod app;
 mod client_cert;
 mod config;
 mod error;
+mod filestamp;
 mod keyring;
 mod metrics;
 mod pool;
 mod protocol;
+mod reload;
 mod reply;
 mod routes;
 mod server;
@@ -21,8 +23,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
-use warden_guard::{IdentityScopes, JwtPolicy, JwtVerifier, KeyStore};
+use warden_guard::KeyStore;
 use warden_model::Repository;
 
 pub use config::{AuthLimits, ClientAuth, ConfigError, HttpLimits, Kind, SETTINGS, ServeConfig, Setting};
@@ -43,7 +44,6 @@ pub struct Prepared {
     pub models: Vec<String>,
     metrics_token: Option<Arc<[u8]>>,
     app: Arc<App>,
-    acceptor: Option<TlsAcceptor>,
 }
 
 /// Creates the state dir, the first admin key and the certificate when missing,
@@ -52,18 +52,10 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     state::create_private_dir(&config.state_dir)?;
     let keys_file = keys_path(&config.state_dir);
     state::check_private(&keys_file)?;
-    let (tls, acceptor) = if config.insecure_http {
-        (None, None)
-    } else {
-        let material = tls::material(&config.state_dir, config.tls_cert.as_deref(), config.tls_key.as_deref())?;
-        state::check_private(&material.key)?;
-        let clients = config.tls_client_ca.as_deref().map(|ca| tls::ClientCertPolicy {
-            ca,
-            required: config.tls_client_auth != Some(config::ClientAuth::Optional),
-            crl: config.tls_crl.as_deref(),
-        });
-        let acceptor = TlsAcceptor::from(tls::server_config(&material, clients.as_ref())?);
-        (Some(material), Some(acceptor))
+    let (loaded, tls) = reload::load(&config)?;
+    let metrics_token = match &config.metrics_token_file {
+        Some(path) => Some(read_token(path)?),
+        None => None,
     };
     let repo = match &config.model_repository {
         Some(dir) => Repository::load_dir(dir)?,
@@ -74,20 +66,11 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     let mut store = KeyStore::open_for_update(&keys_file)?;
     let admin_key =
         if store.has_active_key() { None } else { Some(store.create("admin", &["admin".to_string()], None)?.1) };
-    let jwt = jwt_verifier(&config)?;
-    let metrics_token = match &config.metrics_token_file {
-        Some(path) => Some(read_token(path)?),
-        None => None,
-    };
-    let identities = match &config.tls_identities {
-        Some(path) => IdentityScopes::load(path)?,
-        None => IdentityScopes::default(),
-    };
     let models = repo.entries().map(|e| e.name.clone()).collect();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let keys = Arc::new(KeyRing::new(&store));
-    let app = Arc::new(App::new(repo, keys, identities, jwt, &config, acceptor.is_some(), threads));
-    Ok(Prepared { config, admin_key, tls, models, metrics_token, app, acceptor })
+    let app = Arc::new(App::new(repo, keys, reload::Live::new(loaded), &config, threads));
+    Ok(Prepared { config, admin_key, tls, models, metrics_token, app })
 }
 
 /// A secret token from a private file, trimmed of the newline editors add.
@@ -99,24 +82,6 @@ fn read_token(path: &std::path::Path) -> Result<Arc<[u8]>, SetupError> {
         return Err(SetupError::Unsafe(format!("{}: a token must be at least 16 bytes", path.display())));
     }
     Ok(token.into())
-}
-
-fn jwt_verifier(config: &ServeConfig) -> Result<Option<JwtVerifier>, SetupError> {
-    let j = &config.jwt;
-    let (Some(issuer), Some(audience)) = (&j.issuer, &j.audience) else { return Ok(None) };
-    if !j.enabled() {
-        return Ok(None);
-    }
-    let policy = JwtPolicy {
-        issuer: issuer.clone(),
-        audience: audience.clone(),
-        leeway_secs: j.leeway.as_secs(),
-        scope_claim: j.scope_claim.clone(),
-    };
-    if let Some(secret) = &j.hmac_secret_file {
-        state::check_private(secret)?;
-    }
-    Ok(Some(JwtVerifier::from_files(policy, j.jwks.as_deref(), j.hmac_secret_file.as_deref())?))
 }
 
 /// Bound sockets, so callers can print the real addresses (port 0 picks one).
@@ -149,10 +114,13 @@ pub async fn bind(prepared: &Prepared) -> Result<Bound, SetupError> {
 pub async fn run(prepared: Prepared, bound: Bound, shutdown: impl Future<Output = ()>) {
     let app = prepared.app;
     let watcher = tokio::spawn(app.keys.clone().watch(app::KEY_POLL));
+    let reloader = Arc::new(reload::Reloader::new(prepared.config.clone()));
+    let reloads = tokio::spawn(reloader.watch(app.clone(), app::KEY_POLL));
     let token = prepared.metrics_token;
     let metrics = bound.metrics_listener.map(|l| tokio::spawn(server::serve_metrics(app.clone(), l, token)));
-    server::serve_api(app, bound.api_listener, prepared.acceptor, shutdown).await;
+    server::serve_api(app, bound.api_listener, shutdown).await;
     watcher.abort();
+    reloads.abort();
     if let Some(m) = metrics {
         m.abort();
     }

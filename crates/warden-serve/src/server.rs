@@ -16,8 +16,6 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
-use warden_guard::Identity;
-
 use crate::app::App;
 use crate::reply::{ApiError, bytes_reply, empty};
 
@@ -41,12 +39,7 @@ fn builder(app: &App) -> auto::Builder<TokioExecutor> {
 
 /// Serves the API on `listener` until `shutdown` completes, then stops accepting,
 /// lets requests in flight finish (up to the shutdown timeout), and returns.
-pub async fn serve_api(
-    app: Arc<App>,
-    listener: TcpListener,
-    tls: Option<TlsAcceptor>,
-    shutdown: impl Future<Output = ()>,
-) {
+pub async fn serve_api(app: Arc<App>, listener: TcpListener, shutdown: impl Future<Output = ()>) {
     let builder = Arc::new(builder(&app));
     let graceful = GracefulShutdown::new();
     let connections = Arc::new(Semaphore::new(app.limits.max_connections));
@@ -70,12 +63,15 @@ pub async fn serve_api(
             continue;
         };
         let _ = tcp.set_nodelay(true);
-        let (app, builder, tls, watcher) = (app.clone(), builder.clone(), tls.clone(), graceful.watcher());
+        // Each connection takes the TLS configuration current when it arrives, so a
+        // reloaded certificate applies to new connections and never cuts old ones.
+        let tls = app.live.get().tls.clone().map(TlsAcceptor::from);
+        let (app, builder, watcher) = (app.clone(), builder.clone(), graceful.watcher());
         tokio::spawn(async move {
             let _permit = permit;
             // One service per connection, carrying what the connection proved: the
             // peer address and, with mTLS, the client certificate's identity.
-            let service = |cert: Option<Arc<Identity>>| {
+            let service = |cert: Option<Arc<str>>| {
                 let app = app.clone();
                 service_fn(move |req| {
                     let (app, cert) = (app.clone(), cert.clone());
@@ -90,7 +86,7 @@ pub async fn serve_api(
                             .1
                             .peer_certificates()
                             .and_then(|c| c.first())
-                            .and_then(|c| app.cert_identity(c));
+                            .and_then(|c| app.cert_name(c));
                         watcher.watch(builder.serve_connection(TokioIo::new(stream), service(cert))).await
                     }
                     Ok(Err(e)) => {

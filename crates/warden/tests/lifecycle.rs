@@ -298,3 +298,53 @@ async fn metrics_token_guards_the_scrape() {
     ]);
     assert!(!status.success() && err.contains("at least 16 bytes"), "{err}");
 }
+
+fn write_cert(cert: &std::path::Path, key: &std::path::Path) -> String {
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    std::fs::write(key, generated.signing_key.serialize_pem()).unwrap();
+    std::fs::set_permissions(key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::write(cert, generated.cert.pem()).unwrap();
+    generated.cert.pem()
+}
+
+/// A new certificate is served after SIGHUP to new connections, while a connection
+/// opened before keeps working; a broken certificate is refused and the old one stays.
+#[tokio::test]
+async fn sighup_reloads_the_certificate_without_dropping_connections() {
+    let temp = tempfile::tempdir().unwrap();
+    let (cert, key) = (temp.path().join("c.pem"), temp.path().join("k.pem"));
+    let first = write_cert(&cert, &key);
+    let server =
+        Server::start_with(Options::args(&["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()]));
+    let mut old_connection = server.raw_trusting(first.as_bytes()).await;
+
+    let second = write_cert(&cert, &key);
+    server.hangup();
+    let mut reloaded = false;
+    for _ in 0..100 {
+        if client_trusting(second.as_bytes()).get(server.endpoint("/v2/health/live")).send().await.is_ok() {
+            reloaded = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(reloaded, "the new certificate was never served");
+    assert!(client_trusting(first.as_bytes()).get(server.endpoint("/v2/health/live")).send().await.is_err());
+    write_all(&mut old_connection, b"GET /v2/health/live HTTP/1.1\r\nhost: localhost\r\n\r\n").await;
+    let (status, _, _) = read_response(&mut old_connection).await;
+    assert_eq!(status, 200, "the connection opened before the reload was dropped");
+
+    std::fs::write(&cert, "not a certificate").unwrap();
+    server.hangup();
+    let mut refused = false;
+    for _ in 0..100 {
+        if server.stderr_text().contains("reload refused") {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(refused, "{}", server.stderr_text());
+    let r = client_trusting(second.as_bytes()).get(server.endpoint("/v2/health/live")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}

@@ -239,3 +239,45 @@ fn broken_mtls_files_stop_the_start() {
     assert!(!status.success());
     assert!(err.contains("unknown scope 'superuser'"), "{err}");
 }
+
+/// The identities file is re-read when it changes; a broken one is refused and the
+/// previous mapping stays.
+#[tokio::test]
+async fn identities_reload_when_the_file_changes() {
+    let temp = tempfile::tempdir().unwrap();
+    let pki = Pki::new("Warden test CA");
+    let ca = temp.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let ids = temp.path().join("identities.toml");
+    std::fs::write(&ids, format!("\"{SPIFFE}\" = []\n")).unwrap();
+    let server = Server::start_with(Options::args(&[
+        "--tls-client-ca",
+        ca.to_str().unwrap(),
+        "--tls-identities",
+        ids.to_str().unwrap(),
+    ]));
+    let svc = client(&server, Some(&pki.client(vec![uri(SPIFFE)], "svc", 20)));
+    assert_eq!(status(&svc, &server, "/v2/models/default", None).await, StatusCode::NOT_FOUND);
+
+    std::fs::write(&ids, format!("\"{SPIFFE}\" = [\"infer:default\"]\n")).unwrap();
+    let mut seen = StatusCode::NOT_FOUND;
+    for _ in 0..100 {
+        seen = status(&svc, &server, "/v2/models/default", None).await;
+        if seen == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, StatusCode::OK);
+
+    std::fs::write(&ids, "this is = not [ toml").unwrap();
+    server.hangup();
+    for _ in 0..100 {
+        if server.stderr_text().contains("reload refused") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(server.stderr_text().contains("reload refused"));
+    assert_eq!(status(&svc, &server, "/v2/models/default", None).await, StatusCode::OK);
+}

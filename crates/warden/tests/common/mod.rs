@@ -195,8 +195,13 @@ impl Server {
     /// A raw TLS connection (HTTP/1.1 only), for tests that need to send bytes
     /// slowly or malformed.
     pub async fn raw(&self) -> TlsStream<TcpStream> {
+        self.raw_trusting(&self.cert_pem()).await
+    }
+
+    /// A raw TLS connection that trusts `pem` (for servers given their own certificate).
+    pub async fn raw_trusting(&self, pem: &[u8]) -> TlsStream<TcpStream> {
         let mut roots = rustls::RootCertStore::empty();
-        for cert in rustls_pki_types::CertificateDer::pem_slice_iter(&self.cert_pem()) {
+        for cert in rustls_pki_types::CertificateDer::pem_slice_iter(pem) {
             roots.add(cert.unwrap()).unwrap();
         }
         let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
@@ -208,6 +213,12 @@ impl Server {
         let tcp = TcpStream::connect(self.addr).await.unwrap();
         let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
         connector.connect(name, tcp).await.unwrap()
+    }
+
+    /// Sends SIGHUP: reload certificates, CRLs, identities, JWT keys and API keys.
+    pub fn hangup(&self) {
+        let status = Command::new("kill").args(["-HUP", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
     }
 }
 

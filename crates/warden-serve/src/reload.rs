@@ -1,0 +1,180 @@
+//! Everything the server reads from files named in its configuration, other than
+//! models and API keys: the TLS certificate and key, client CAs and CRLs, the
+//! identities file, the JWKS and the HMAC secret. They are loaded together into one
+//! `Loaded` and swapped at once on SIGHUP or when any of the files changes. A broken
+//! new file is refused with a log line and the previous set stays; connections
+//! already open keep the TLS session they have, new ones get the new certificate.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use rustls::ServerConfig;
+use warden_guard::{IdentityScopes, JwtPolicy, JwtVerifier};
+
+use crate::app::App;
+use crate::config::{ClientAuth, ServeConfig};
+use crate::error::SetupError;
+use crate::filestamp::{Stamp, stamp};
+use crate::state;
+use crate::tls::{self, ClientCertPolicy, TlsMaterial};
+
+pub struct Loaded {
+    pub tls: Option<Arc<ServerConfig>>,
+    pub jwt: Option<JwtVerifier>,
+    pub identities: IdentityScopes,
+}
+
+/// Builds everything from the files, checking each as at start.
+pub fn load(config: &ServeConfig) -> Result<(Loaded, Option<TlsMaterial>), SetupError> {
+    let (tls, material) = if config.insecure_http {
+        (None, None)
+    } else {
+        let material = tls::material(&config.state_dir, config.tls_cert.as_deref(), config.tls_key.as_deref())?;
+        state::check_private(&material.key)?;
+        let clients = config.tls_client_ca.as_deref().map(|ca| ClientCertPolicy {
+            ca,
+            required: config.tls_client_auth != Some(ClientAuth::Optional),
+            crl: config.tls_crl.as_deref(),
+        });
+        (Some(tls::server_config(&material, clients.as_ref())?), Some(material))
+    };
+    let identities = match &config.tls_identities {
+        Some(path) => IdentityScopes::load(path)?,
+        None => IdentityScopes::default(),
+    };
+    Ok((Loaded { tls, jwt: jwt_verifier(config)?, identities }, material))
+}
+
+fn jwt_verifier(config: &ServeConfig) -> Result<Option<JwtVerifier>, SetupError> {
+    let j = &config.jwt;
+    let (Some(issuer), Some(audience)) = (&j.issuer, &j.audience) else { return Ok(None) };
+    if !j.enabled() {
+        return Ok(None);
+    }
+    let policy = JwtPolicy {
+        issuer: issuer.clone(),
+        audience: audience.clone(),
+        leeway_secs: j.leeway.as_secs(),
+        scope_claim: j.scope_claim.clone(),
+    };
+    if let Some(secret) = &j.hmac_secret_file {
+        state::check_private(secret)?;
+    }
+    Ok(Some(JwtVerifier::from_files(policy, j.jwks.as_deref(), j.hmac_secret_file.as_deref())?))
+}
+
+/// The current set, shared by the accept loop and the request path.
+pub struct Live(RwLock<Arc<Loaded>>);
+
+impl Live {
+    pub fn new(loaded: Loaded) -> Live {
+        Live(RwLock::new(Arc::new(loaded)))
+    }
+
+    pub fn get(&self) -> Arc<Loaded> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set(&self, loaded: Loaded) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(loaded);
+    }
+}
+
+/// The files whose change triggers a reload.
+fn watched(config: &ServeConfig) -> Vec<PathBuf> {
+    let generated = (!config.insecure_http && config.tls_cert.is_none())
+        .then(|| vec![config.state_dir.join("tls/cert.pem"), config.state_dir.join("tls/key.pem")])
+        .unwrap_or_default();
+    [
+        &config.tls_cert,
+        &config.tls_key,
+        &config.tls_client_ca,
+        &config.tls_crl,
+        &config.tls_identities,
+        &config.jwt.jwks,
+        &config.jwt.hmac_secret_file,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .chain(generated)
+    .collect()
+}
+
+pub struct Reloader {
+    config: ServeConfig,
+    paths: Vec<PathBuf>,
+    stamps: Mutex<Vec<Option<Stamp>>>,
+}
+
+impl Reloader {
+    pub fn new(config: ServeConfig) -> Reloader {
+        let paths = watched(&config);
+        let stamps = Mutex::new(paths.iter().map(|p| stamp(p)).collect());
+        Reloader { config, paths, stamps }
+    }
+
+    /// Rebuilds the set from the files and swaps it in, or keeps the old one.
+    pub fn reload(&self, app: &App, why: &str) {
+        match load(&self.config) {
+            Ok((loaded, _)) => {
+                app.live.set(loaded);
+                tracing::info!(trigger = why, "reloaded certificates, CRLs, identities and JWT keys");
+            }
+            Err(e) => tracing::error!(
+                trigger = why,
+                error = %e,
+                "reload refused: a file is broken; keeping the previous certificates and credentials"
+            ),
+        }
+    }
+
+    fn changed(&self) -> bool {
+        let now: Vec<Option<Stamp>> = self.paths.iter().map(|p| stamp(p)).collect();
+        let mut stamps = self.stamps.lock().unwrap_or_else(|e| e.into_inner());
+        if *stamps == now {
+            return false;
+        }
+        *stamps = now;
+        true
+    }
+
+    /// Reloads on SIGHUP (keys too) and when a watched file changes, until dropped.
+    pub async fn watch(self: Arc<Self>, app: Arc<App>, every: Duration) {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangup = match signal(SignalKind::hangup()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGHUP; reloading on file changes only");
+                None
+            }
+        };
+        let mut tick = tokio::time::interval(every);
+        loop {
+            let hup = async {
+                match hangup.as_mut() {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = hup => {
+                    let (me, app) = (self.clone(), app.clone());
+                    let _ = tokio::task::spawn_blocking(move || {
+                        app.keys.reload();
+                        me.reload(&app, "SIGHUP");
+                    }).await;
+                }
+                _ = tick.tick() => {
+                    let (me, app) = (self.clone(), app.clone());
+                    let _ = tokio::task::spawn_blocking(move || {
+                        if me.changed() {
+                            me.reload(&app, "file change");
+                        }
+                    }).await;
+                }
+            }
+        }
+    }
+}
