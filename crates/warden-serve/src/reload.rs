@@ -83,9 +83,11 @@ impl Live {
 
 /// The files whose change triggers a reload.
 fn watched(config: &ServeConfig) -> Vec<PathBuf> {
-    let generated = (!config.insecure_http && config.tls_cert.is_none())
-        .then(|| vec![config.state_dir.join("tls/cert.pem"), config.state_dir.join("tls/key.pem")])
-        .unwrap_or_default();
+    let generated = if !config.insecure_http && config.tls_cert.is_none() {
+        vec![config.state_dir.join("tls/cert.pem"), config.state_dir.join("tls/key.pem")]
+    } else {
+        Vec::new()
+    };
     [
         &config.tls_cert,
         &config.tls_key,
