@@ -9,7 +9,6 @@
 //! are never used to find a key. jsonwebtoken then checks the signature, `exp`
 //! (required), `nbf`, `iss` and `aud` with a leeway; `iat` in the future is refused.
 
-use std::path::Path;
 use std::str::FromStr;
 
 use base64::Engine;
@@ -20,7 +19,6 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::error::GuardError;
 use crate::identity::Identity;
 use crate::scope::Scope;
 
@@ -96,28 +94,6 @@ impl JwtVerifier {
             return Err("no signing key: give a JWKS with signature keys or an HMAC secret".into());
         }
         Ok(JwtVerifier { keys, policy })
-    }
-
-    pub fn from_files(
-        policy: JwtPolicy,
-        jwks: Option<&Path>,
-        hmac_secret: Option<&Path>,
-    ) -> Result<JwtVerifier, GuardError> {
-        let read =
-            |path: &Path| std::fs::read(path).map_err(|source| GuardError::Io { path: path.to_path_buf(), source });
-        let invalid = |path: &Path, message: String| GuardError::KeyFile { path: path.to_path_buf(), message };
-        let set = match jwks {
-            Some(path) => {
-                Some(serde_json::from_slice::<JwkSet>(&read(path)?).map_err(|e| invalid(path, e.to_string()))?)
-            }
-            None => None,
-        };
-        let secret = match hmac_secret {
-            Some(path) => Some(read(path)?.trim_ascii().to_vec()),
-            None => None,
-        };
-        let origin = jwks.or(hmac_secret).unwrap_or(Path::new("jwt"));
-        JwtVerifier::new(policy, set.as_ref(), secret.as_deref()).map_err(|m| invalid(origin, m))
     }
 
     pub fn key_count(&self) -> usize {

@@ -15,6 +15,7 @@ pub use error::GuardError;
 pub use failures::{FailureTracker, Verdict};
 pub use identities::IdentityScopes;
 pub use identity::Identity;
+pub use jsonwebtoken::jwk::JwkSet;
 pub use jwt::{JwtPolicy, JwtRejection, JwtVerifier, MAX_TOKEN_BYTES};
 pub use keys::{KeyIndex, KeyRecord, KeyRejection, KeyStore, write_private};
 pub use scope::{Action, Decision, Scope, authorize};

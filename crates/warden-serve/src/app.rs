@@ -14,7 +14,7 @@ use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use warden_guard::{Action, Decision, FailureTracker, Identity, Verdict, authorize};
+use warden_guard::{Action, Decision, FailureTracker, Identity, JwtRejection, Verdict, authorize};
 use warden_model::{Model, Repository};
 
 use crate::config::{HttpLimits, ServeConfig};
@@ -37,6 +37,8 @@ pub struct App {
     failures: FailureTracker,
     /// Certificates, identities and JWT keys, swapped whole on reload.
     pub live: Live,
+    /// Woken when a token names an unknown `kid`: the reloader may fetch keys again.
+    pub jwks_stale: tokio::sync::Notify,
 }
 
 /// Who a request proved to be: by API key, by client certificate, or both.
@@ -61,6 +63,7 @@ impl App {
             metrics: Metrics::default(),
             failures: FailureTracker::new(max_failures, config.auth.failure_window, MAX_TRACKED_SOURCES),
             live,
+            jwks_stale: tokio::sync::Notify::new(),
             repo,
             keys,
             limits,
@@ -218,6 +221,9 @@ impl App {
             Ok(identity) => Some(Arc::new(identity)),
             Err(reason) => {
                 tracing::debug!(?reason, "jwt refused");
+                if reason == JwtRejection::UnknownKid {
+                    self.jwks_stale.notify_one();
+                }
                 None
             }
         }

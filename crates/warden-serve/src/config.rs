@@ -91,7 +91,22 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting { key: "http.max_connections", kind: Kind::Count, help: "open connections at once [default: 4096]" },
     Setting { key: "http.shutdown_timeout", kind: Kind::Duration, help: "time to drain on SIGTERM [default: 30s]" },
-    Setting { key: "auth.jwt.jwks", kind: Kind::Path, help: "JWKS file with the identity provider's signing keys" },
+    Setting {
+        key: "auth.jwt.jwks",
+        kind: Kind::Text,
+        help: "the identity provider's signing keys: a JWKS file, or an https:// JWKS URL",
+    },
+    Setting {
+        key: "auth.jwt.discovery",
+        kind: Kind::Bool,
+        help: "find the JWKS URL by OIDC discovery at <issuer>/.well-known/openid-configuration",
+    },
+    Setting {
+        key: "auth.jwt.refresh",
+        kind: Kind::Duration,
+        help: "how often a JWKS URL is fetched again [default: 10m]",
+    },
+    Setting { key: "auth.jwt.ca_file", kind: Kind::Path, help: "extra PEM CA to trust for the JWKS URL" },
     Setting {
         key: "auth.jwt.hmac_secret_file",
         kind: Kind::Path,
@@ -117,10 +132,20 @@ pub const SETTINGS: &[Setting] = &[
     },
 ];
 
+/// Where the identity provider's keys come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JwksSource {
+    File(PathBuf),
+    Url(String),
+}
+
 /// Bearer JWTs from an identity provider; on when a key source is given.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JwtSettings {
-    pub jwks: Option<PathBuf>,
+    pub jwks: Option<JwksSource>,
+    pub discovery: bool,
+    pub refresh: Duration,
+    pub ca_file: Option<PathBuf>,
     pub hmac_secret_file: Option<PathBuf>,
     pub issuer: Option<String>,
     pub audience: Option<String>,
@@ -132,6 +157,9 @@ impl Default for JwtSettings {
     fn default() -> Self {
         JwtSettings {
             jwks: None,
+            discovery: false,
+            refresh: Duration::from_secs(600),
+            ca_file: None,
             hmac_secret_file: None,
             issuer: None,
             audience: None,
@@ -143,7 +171,12 @@ impl Default for JwtSettings {
 
 impl JwtSettings {
     pub fn enabled(&self) -> bool {
-        self.jwks.is_some() || self.hmac_secret_file.is_some()
+        self.jwks.is_some() || self.discovery || self.hmac_secret_file.is_some()
+    }
+
+    /// True when keys are fetched over the network (and so refreshed).
+    pub fn remote(&self) -> bool {
+        self.discovery || matches!(self.jwks, Some(JwksSource::Url(_)))
     }
 }
 
@@ -335,7 +368,10 @@ impl ServeConfig {
             "http.max_in_flight" => h.max_in_flight = parse_count(&raw)?,
             "http.max_connections" => h.max_connections = parse_count(&raw)?,
             "http.shutdown_timeout" => h.shutdown_timeout = parse_duration(&raw)?,
-            "auth.jwt.jwks" => self.jwt.jwks = Some(parse_path(&raw)?),
+            "auth.jwt.jwks" => self.jwt.jwks = Some(parse_jwks(&raw)?),
+            "auth.jwt.discovery" => self.jwt.discovery = parse_bool(&raw)?,
+            "auth.jwt.refresh" => self.jwt.refresh = parse_duration(&raw)?,
+            "auth.jwt.ca_file" => self.jwt.ca_file = Some(parse_path(&raw)?),
             "auth.jwt.hmac_secret_file" => self.jwt.hmac_secret_file = Some(parse_path(&raw)?),
             "auth.jwt.issuer" => self.jwt.issuer = Some(parse_text(&raw)?),
             "auth.jwt.audience" => self.jwt.audience = Some(parse_text(&raw)?),
@@ -371,7 +407,16 @@ impl ServeConfig {
                 }
             }
         } else if self.jwt.issuer.is_some() || self.jwt.audience.is_some() || self.jwt.scope_claim.is_some() {
-            errors.push("auth.jwt settings need auth.jwt.jwks or auth.jwt.hmac_secret_file".into());
+            errors.push("auth.jwt settings need auth.jwt.jwks, auth.jwt.discovery or auth.jwt.hmac_secret_file".into());
+        }
+        if self.jwt.discovery && self.jwt.jwks.is_some() {
+            errors.push("auth.jwt.discovery and auth.jwt.jwks contradict each other: choose one".into());
+        }
+        if self.jwt.discovery && !self.jwt.issuer.as_deref().is_some_and(|i| i.starts_with("https://")) {
+            errors.push("auth.jwt.discovery needs an https:// auth.jwt.issuer".into());
+        }
+        if self.jwt.refresh < Duration::from_secs(30) {
+            errors.push("auth.jwt.refresh must be at least 30s".into());
         }
         if self.tls_client_ca.is_none() {
             for (key, set) in [
@@ -452,6 +497,17 @@ fn parse_log_level(raw: &Raw<'_>) -> Result<String, String> {
     match s.as_str() {
         "error" | "warn" | "info" | "debug" | "trace" => Ok(s),
         _ => Err(format!("'{s}' is not one of error, warn, info, debug, trace")),
+    }
+}
+
+fn parse_jwks(raw: &Raw<'_>) -> Result<JwksSource, String> {
+    let s = parse_text(raw)?;
+    if s.starts_with("https://") {
+        Ok(JwksSource::Url(s))
+    } else if s.contains("://") {
+        Err(format!("'{s}': a JWKS URL must use https://"))
+    } else {
+        Ok(JwksSource::File(PathBuf::from(s)))
     }
 }
 
@@ -592,6 +648,18 @@ mod tests {
         assert_eq!(err.0.len(), 2, "{err}");
         let err = ServeConfig::load(None, &[("auth.jwt.issuer".into(), "https://i".into())]).unwrap_err();
         assert!(err.0[0].contains("need auth.jwt.jwks"), "{err}");
+        let err = ServeConfig::load(None, &[("auth.jwt.jwks".into(), "http://idp/keys".into())]).unwrap_err();
+        assert!(err.0[0].contains("must use https"), "{err}");
+        let c = ServeConfig::load(
+            None,
+            &[
+                ("auth.jwt.discovery".into(), "true".into()),
+                ("auth.jwt.issuer".into(), "https://idp".into()),
+                ("auth.jwt.audience".into(), "w".into()),
+            ],
+        )
+        .unwrap();
+        assert!(c.jwt.remote());
         let file = "[auth.jwt]\njwks = \"j.json\"\nissuer = \"https://i\"\naudience = \"warden\"\nleeway = \"5s\"\n";
         let c = load_toml(file).unwrap();
         assert_eq!(c.jwt.leeway, Duration::from_secs(5));

@@ -10,6 +10,8 @@ pub enum SetupError {
     Tls(String),
     #[error("{0}")]
     Unsafe(String),
+    #[error("jwt: {0}")]
+    Jwt(String),
     #[error(transparent)]
     Guard(#[from] warden_guard::GuardError),
     #[error(transparent)]

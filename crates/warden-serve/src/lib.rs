@@ -7,6 +7,7 @@ mod client_cert;
 mod config;
 mod error;
 mod filestamp;
+mod jwks;
 mod keyring;
 mod metrics;
 mod pool;

@@ -5,19 +5,23 @@
 //! new file is refused with a log line and the previous set stays; connections
 //! already open keep the TLS session they have, new ones get the new certificate.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustls::ServerConfig;
-use warden_guard::{IdentityScopes, JwtPolicy, JwtVerifier};
+use warden_guard::{IdentityScopes, JwkSet, JwtPolicy, JwtVerifier};
 
 use crate::app::App;
-use crate::config::{ClientAuth, ServeConfig};
+use crate::config::{ClientAuth, JwksSource, ServeConfig};
 use crate::error::SetupError;
 use crate::filestamp::{Stamp, stamp};
+use crate::jwks;
 use crate::state;
 use crate::tls::{self, ClientCertPolicy, TlsMaterial};
+
+/// The shortest wait between two fetches caused by unknown `kid`s.
+pub const MIN_KID_REFRESH: Duration = Duration::from_secs(30);
 
 pub struct Loaded {
     pub tls: Option<Arc<ServerConfig>>,
@@ -58,10 +62,23 @@ fn jwt_verifier(config: &ServeConfig) -> Result<Option<JwtVerifier>, SetupError>
         leeway_secs: j.leeway.as_secs(),
         scope_claim: j.scope_claim.clone(),
     };
-    if let Some(secret) = &j.hmac_secret_file {
-        state::check_private(secret)?;
-    }
-    Ok(Some(JwtVerifier::from_files(policy, j.jwks.as_deref(), j.hmac_secret_file.as_deref())?))
+    let read = |path: &Path| std::fs::read(path).map_err(|source| SetupError::Io { path: path.to_path_buf(), source });
+    let jwks = match &j.jwks {
+        Some(JwksSource::File(path)) => Some(
+            serde_json::from_slice::<JwkSet>(&read(path)?)
+                .map_err(|e| SetupError::Jwt(format!("{}: not a JWKS: {e}", path.display())))?,
+        ),
+        _ if j.remote() => Some(jwks::fetch(j)?),
+        _ => None,
+    };
+    let secret = match &j.hmac_secret_file {
+        Some(path) => {
+            state::check_private(path)?;
+            Some(read(path)?.trim_ascii().to_vec())
+        }
+        None => None,
+    };
+    JwtVerifier::new(policy, jwks.as_ref(), secret.as_deref()).map(Some).map_err(SetupError::Jwt)
 }
 
 /// The current set, shared by the accept loop and the request path.
@@ -94,13 +111,17 @@ fn watched(config: &ServeConfig) -> Vec<PathBuf> {
         &config.tls_client_ca,
         &config.tls_crl,
         &config.tls_identities,
-        &config.jwt.jwks,
         &config.jwt.hmac_secret_file,
+        &config.jwt.ca_file,
     ]
     .into_iter()
     .flatten()
     .cloned()
     .chain(generated)
+    .chain(match &config.jwt.jwks {
+        Some(JwksSource::File(path)) => Some(path.clone()),
+        _ => None,
+    })
     .collect()
 }
 
@@ -142,7 +163,10 @@ impl Reloader {
         true
     }
 
-    /// Reloads on SIGHUP (keys too) and when a watched file changes, until dropped.
+    /// Reloads on SIGHUP (keys too), when a watched file changes, every
+    /// `auth.jwt.refresh` when keys come from a URL, and when a token names a `kid`
+    /// nobody knows (the provider may have rotated), at most once per
+    /// `MIN_KID_REFRESH` so a flood of random kids cannot hammer the provider.
     pub async fn watch(self: Arc<Self>, app: Arc<App>, every: Duration) {
         use tokio::signal::unix::{SignalKind, signal};
         let mut hangup = match signal(SignalKind::hangup()) {
@@ -152,6 +176,11 @@ impl Reloader {
                 None
             }
         };
+        let remote = self.config.jwt.remote();
+        // The fetch at start counts for the periodic refresh, but the first unknown
+        // kid may fetch at once: the provider may have rotated just before.
+        let mut last_fetch = Instant::now().checked_sub(MIN_KID_REFRESH).unwrap_or_else(Instant::now);
+        let started = Instant::now();
         let mut tick = tokio::time::interval(every);
         loop {
             let hup = async {
@@ -160,22 +189,38 @@ impl Reloader {
                     None => std::future::pending().await,
                 }
             };
-            tokio::select! {
-                _ = hup => {
-                    let (me, app) = (self.clone(), app.clone());
-                    let _ = tokio::task::spawn_blocking(move || {
-                        app.keys.reload();
-                        me.reload(&app, "SIGHUP");
-                    }).await;
+            let why = tokio::select! {
+                _ = hup => "SIGHUP",
+                _ = app.jwks_stale.notified(), if remote => {
+                    if last_fetch.elapsed() < MIN_KID_REFRESH {
+                        continue;
+                    }
+                    "unknown kid"
                 }
                 _ = tick.tick() => {
-                    let (me, app) = (self.clone(), app.clone());
-                    let _ = tokio::task::spawn_blocking(move || {
-                        if me.changed() {
-                            me.reload(&app, "file change");
-                        }
-                    }).await;
+                    if remote && last_fetch.max(started).elapsed() >= self.config.jwt.refresh {
+                        "refresh"
+                    } else {
+                        "file change"
+                    }
                 }
+            };
+            let (me, app2) = (self.clone(), app.clone());
+            let _ = tokio::task::spawn_blocking(move || match why {
+                "SIGHUP" => {
+                    app2.keys.reload();
+                    me.reload(&app2, why);
+                }
+                "file change" => {
+                    if me.changed() {
+                        me.reload(&app2, why);
+                    }
+                }
+                _ => me.reload(&app2, why),
+            })
+            .await;
+            if why != "file change" {
+                last_fetch = Instant::now();
             }
         }
     }

@@ -211,3 +211,134 @@ fn jwt_settings_are_checked_at_start() {
     assert!(!status.success());
     assert!(err.contains("does not fit the key type"), "{err}");
 }
+
+/// A tiny OIDC provider over HTTPS: discovery at /.well-known/openid-configuration,
+/// keys at /keys (replaceable), and a count of fetches.
+struct Provider {
+    issuer: String,
+    ca_pem: String,
+    jwks: std::sync::Arc<std::sync::Mutex<Value>>,
+    hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+async fn provider(jwks: Value) -> Provider {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let generated = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let cert = generated.cert.der().clone();
+    let key = rustls_pki_types::PrivateKeyDer::try_from(generated.signing_key.serialize_der()).unwrap();
+    let config =
+        rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("https://{}", listener.local_addr().unwrap());
+    let jwks = std::sync::Arc::new(std::sync::Mutex::new(jwks));
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (served, counter, iss) = (jwks.clone(), hits.clone(), issuer.clone());
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, served, counter, iss) = (acceptor.clone(), served.clone(), counter.clone(), iss.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                let mut buf = vec![0u8; 4096];
+                let n = tls.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                counter.fetch_add(1, Ordering::SeqCst);
+                let body = if head.starts_with("GET /.well-known/openid-configuration ") {
+                    json!({"issuer": iss, "jwks_uri": format!("{iss}/keys")}).to_string()
+                } else if head.starts_with("GET /keys ") {
+                    served.lock().unwrap().to_string()
+                } else {
+                    String::new()
+                };
+                let status = if body.is_empty() { "404 Not Found" } else { "200 OK" };
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(answer.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    Provider { issuer, ca_pem: generated.cert.pem(), jwks, hits }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_from_oidc_discovery_follow_rotation() {
+    use std::sync::atomic::Ordering;
+    let (old_key, old_jwk) = ec_key("old", &rcgen::PKCS_ECDSA_P256_SHA256, "P-256");
+    let (new_key, new_jwk) = ec_key("new", &rcgen::PKCS_ECDSA_P256_SHA256, "P-256");
+    let idp = provider(json!({"keys": [old_jwk.clone()]})).await;
+    let temp = tempfile::tempdir().unwrap();
+    let ca = temp.path().join("idp-ca.pem");
+    std::fs::write(&ca, &idp.ca_pem).unwrap();
+    let server = Server::start_with(Options::args(&[
+        "--jwt-discovery",
+        "--jwt-issuer",
+        &idp.issuer,
+        "--jwt-audience",
+        "warden",
+        "--jwt-ca-file",
+        ca.to_str().unwrap(),
+        "--auth-max-failures",
+        "1000",
+    ]));
+    assert_eq!(idp.hits.load(Ordering::SeqCst), 2, "discovery, then keys");
+    let mut c = claims();
+    c["iss"] = json!(idp.issuer);
+    let old = sign(&Signer { kid: "old", alg: Algorithm::ES256, key: old_key }, &c);
+    assert_eq!(get(&server, "/v2/models/default", &old).await.status(), StatusCode::OK);
+
+    // The provider rotates; a token with the new kid triggers a fetch.
+    *idp.jwks.lock().unwrap() = json!({"keys": [old_jwk, new_jwk]});
+    let new = sign(&Signer { kid: "new", alg: Algorithm::ES256, key: new_key }, &c);
+    let mut seen = StatusCode::UNAUTHORIZED;
+    for _ in 0..100 {
+        seen = get(&server, "/v2/models/default", &new).await.status();
+        if seen == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, StatusCode::OK);
+    let after_rotation = idp.hits.load(Ordering::SeqCst);
+    assert_eq!(after_rotation, 4);
+
+    // A flood of unknown kids does not reach the provider again within 30 s.
+    for i in 0..20 {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(format!("random-{i}"));
+        let token = encode(&header, &c, &EncodingKey::from_secret(b"whatever-secret-whatever-secret!")).unwrap();
+        assert_eq!(get(&server, "/v2/models/default", &token).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(idp.hits.load(Ordering::SeqCst), after_rotation);
+}
+
+#[test]
+fn an_unreachable_provider_stops_the_start() {
+    let temp = tempfile::tempdir().unwrap();
+    let (status, _, err) = run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "off",
+        "--state-dir",
+        temp.path().join("s").to_str().unwrap(),
+        "--jwt-jwks",
+        "https://127.0.0.1:9/keys",
+        "--jwt-issuer",
+        ISSUER,
+        "--jwt-audience",
+        "warden",
+    ]);
+    assert!(!status.success());
+    assert!(err.contains("https://127.0.0.1:9/keys"), "{err}");
+}
