@@ -18,4 +18,4 @@ pub use identity::Identity;
 pub use jsonwebtoken::jwk::JwkSet;
 pub use jwt::{JwtPolicy, JwtRejection, JwtVerifier, MAX_TOKEN_BYTES};
 pub use keys::{KeyIndex, KeyRecord, KeyRejection, KeyStore, write_private};
-pub use scope::{Action, Decision, Scope, authorize};
+pub use scope::{Action, Decision, ModelAccess, Scope, authorize};

@@ -22,6 +22,18 @@ pub struct ModelConfig {
     /// scope for this model (defence in depth for the most sensitive models).
     #[serde(default)]
     pub require_both: bool,
+    /// Which scopes may run, describe or see this model; absent = `infer:<model>`
+    /// and `infer:*` may do everything.
+    pub access: Option<AccessLists>,
+}
+
+/// Scope lists of `[access]`, as written; the server parses and checks them at start.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccessLists {
+    pub infer: Option<Vec<String>>,
+    pub metadata: Option<Vec<String>>,
+    pub visible: Option<Vec<String>>,
 }
 
 impl ModelConfig {

@@ -1,6 +1,7 @@
 //! The request path. A handler reads as the list in DESIGN.md: limits,
 //! authenticate, authorize, decode and check, run, answer.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +15,7 @@ use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use warden_guard::{Action, Decision, FailureTracker, Identity, JwtRejection, Verdict, authorize};
+use warden_guard::{Action, Decision, FailureTracker, Identity, JwtRejection, ModelAccess, Verdict, authorize};
 use warden_model::{Model, Repository};
 
 use crate::config::{HttpLimits, ServeConfig};
@@ -39,6 +40,29 @@ pub struct App {
     pub live: Live,
     /// Woken when a token names an unknown `kid`: the reloader may fetch keys again.
     pub jwks_stale: tokio::sync::Notify,
+    /// Who may run, describe or see each model, checked at start.
+    access: HashMap<String, ModelAccess>,
+}
+
+/// Each model's access lists, parsed from its config; a bad scope in any of them
+/// stops the start (a typo must not open or close a model by accident).
+pub fn model_access(repo: &Repository) -> Result<HashMap<String, ModelAccess>, String> {
+    repo.entries()
+        .map(|entry| {
+            let lists = entry.latest().and_then(|m| m.config.access.clone());
+            let access = match lists {
+                None => ModelAccess::default_for(&entry.name),
+                Some(l) => ModelAccess::from_lists(
+                    &entry.name,
+                    l.infer.as_deref(),
+                    l.metadata.as_deref(),
+                    l.visible.as_deref(),
+                )
+                .map_err(|e| format!("model {}: [access]: {e}", entry.name))?,
+            };
+            Ok((entry.name.clone(), access))
+        })
+        .collect()
 }
 
 /// Who a request proved to be: by API key, by client certificate, or both.
@@ -53,7 +77,14 @@ struct Caller {
 const MAX_TRACKED_SOURCES: usize = 100_000;
 
 impl App {
-    pub fn new(repo: Repository, keys: Arc<KeyRing>, live: Live, config: &ServeConfig, threads: usize) -> App {
+    pub fn new(
+        repo: Repository,
+        keys: Arc<KeyRing>,
+        live: Live,
+        access: HashMap<String, ModelAccess>,
+        config: &ServeConfig,
+        threads: usize,
+    ) -> App {
         let tls = !config.insecure_http;
         let limits = config.http.clone();
         let max_failures = u32::try_from(config.auth.max_failures).unwrap_or(u32::MAX);
@@ -64,6 +95,7 @@ impl App {
             failures: FailureTracker::new(max_failures, config.auth.failure_window, MAX_TRACKED_SOURCES),
             live,
             jwks_stale: tokio::sync::Notify::new(),
+            access,
             repo,
             keys,
             limits,
@@ -127,7 +159,7 @@ impl App {
             Route::Ready => Ok(health("ready")),
             Route::ServerMetadata => Ok(server_metadata()),
             Route::ModelMetadata { model, version } => {
-                let found = self.model(&identity, &model, version.as_deref())?;
+                let found = self.model(&identity, &model, version.as_deref(), Action::ReadMetadata)?;
                 let versions = self
                     .repo
                     .entry(&found.name)
@@ -136,17 +168,17 @@ impl App {
                 Ok(v2::model_metadata(found, versions))
             }
             Route::ModelReady { model, version } => {
-                let found = self.model(&identity, &model, version.as_deref())?;
+                let found = self.model(&identity, &model, version.as_deref(), Action::ReadMetadata)?;
                 Ok(json(StatusCode::OK, &serde_json::json!({"name": found.name, "ready": true})))
             }
             Route::Infer { model, version } => {
-                let model = self.model(&identity, &model, version.as_deref())?.clone();
+                let model = self.model(&identity, &model, version.as_deref(), Action::Infer)?.clone();
                 let header_length = req.headers().get(v2::HEADER_LENGTH).cloned();
                 let body = self.read_body(req, deadline).await?;
                 self.infer(model, &body, header_length.as_ref()).await
             }
             Route::Predict { model } => {
-                let model = self.model(&identity, &model, None)?.clone();
+                let model = self.model(&identity, &model, None, Action::Infer)?.clone();
                 let body = self.read_body(req, deadline).await?;
                 let inputs = model.check_inputs(v1::decode(&body, &model)?, self.max_elements(&model))?;
                 let rows = inputs.first().and_then(|t| t.shape.first().copied()).unwrap_or(0);
@@ -233,17 +265,23 @@ impl App {
     /// like a model that does not exist, so its name does not leak. A model whose
     /// config says `require_both` needs a client certificate and an API key, each
     /// allowed to use it.
-    fn model(&self, who: &Caller, name: &str, version: Option<&str>) -> Result<&Arc<Model>, ApiError> {
+    fn model(&self, who: &Caller, name: &str, version: Option<&str>, action: Action) -> Result<&Arc<Model>, ApiError> {
         let hidden = || ApiError::not_found(format!("model '{name}' not found"));
-        let allows = |id: &Identity| authorize(&id.scopes, Action::UseModel(name)) == Decision::Allow;
-        if !allows(&who.primary) {
-            return Err(hidden());
+        let access = self.access.get(name).ok_or_else(hidden)?;
+        let decide = |id: &Identity| authorize(&id.scopes, access, action);
+        match decide(&who.primary) {
+            Decision::Allow => {}
+            Decision::DenyHidden => return Err(hidden()),
+            Decision::DenyForbidden => {
+                let verb = if action == Action::Infer { "run" } else { "read the metadata of" };
+                return Err(ApiError::new(StatusCode::FORBIDDEN, format!("not allowed to {verb} model '{name}'")));
+            }
         }
         let entry = self.repo.entry(name).ok_or_else(hidden)?;
         let latest = entry.latest().ok_or_else(hidden)?;
         if latest.config.require_both {
             match (&who.key, &who.cert) {
-                (Some(key), Some(cert)) if allows(key) && allows(cert) => {}
+                (Some(key), Some(cert)) if decide(key) == Decision::Allow && decide(cert) == Decision::Allow => {}
                 _ => {
                     return Err(ApiError::new(
                         StatusCode::UNAUTHORIZED,

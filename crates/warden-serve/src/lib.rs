@@ -67,10 +67,11 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     let mut store = KeyStore::open_for_update(&keys_file)?;
     let admin_key =
         if store.has_active_key() { None } else { Some(store.create("admin", &["admin".to_string()], None)?.1) };
+    let access = app::model_access(&repo).map_err(SetupError::Unsafe)?;
     let models = repo.entries().map(|e| e.name.clone()).collect();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let keys = Arc::new(KeyRing::new(&store));
-    let app = Arc::new(App::new(repo, keys, reload::Live::new(loaded), &config, threads));
+    let app = Arc::new(App::new(repo, keys, reload::Live::new(loaded), access, &config, threads));
     Ok(Prepared { config, admin_key, tls, models, metrics_token, app })
 }
 

@@ -381,3 +381,62 @@ async fn repeated_wrong_keys_are_throttled() {
         assert!(metrics.contains(line), "{line} missing from:\n{metrics}");
     }
 }
+
+/// A model's `[access]` lists decide who may run it, describe it, or know of it:
+/// 200, 403, or 404 as if it did not exist.
+#[tokio::test]
+async fn per_model_access_lists() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = temp.path().join("models");
+    std::fs::create_dir_all(repo.join("shared/1")).unwrap();
+    std::fs::copy(model_repository().join("digits/1/model.onnx"), repo.join("shared/1/model.onnx")).unwrap();
+    std::fs::write(
+        repo.join("shared/config.toml"),
+        "[access]\ninfer = [\"team:ml\"]\nmetadata = [\"team:ml\", \"team:analytics\"]\nvisible = [\"team:ml\", \"team:analytics\", \"team:audit\"]\n",
+    )
+    .unwrap();
+    let state = temp.path().join("state");
+    let key = |name: &str, scope: &str| create_key(&state, name, &[scope]);
+    let (ml, analytics, audit, everything, admin) = (
+        key("ml", "team:ml"),
+        key("analytics", "team:analytics"),
+        key("audit", "team:audit"),
+        key("everything", "infer:*"),
+        key("admin", "admin"),
+    );
+    let server = Server::start_with(Options {
+        args: vec!["--model-repository".into(), repo.to_str().unwrap().into()],
+        state_dir: Some(state.clone()),
+        ..Options::default()
+    });
+    let client = server.client();
+    let body = digits_request(&[vec![1.0; 64]]);
+    for (who, key, metadata, infer) in [
+        ("ml", &ml, StatusCode::OK, StatusCode::OK),
+        ("analytics", &analytics, StatusCode::OK, StatusCode::FORBIDDEN),
+        ("audit", &audit, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN),
+        ("infer:*", &everything, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+        ("admin", &admin, StatusCode::OK, StatusCode::OK),
+    ] {
+        let m = client.get(server.endpoint("/v2/models/shared")).bearer_auth(key).send().await.unwrap().status();
+        assert_eq!(m, metadata, "{who} metadata");
+        let i =
+            client.post(server.endpoint("/v2/models/shared/infer")).bearer_auth(key).json(&body).send().await.unwrap();
+        assert_eq!(i.status(), infer, "{who} infer");
+    }
+
+    std::fs::write(repo.join("shared/config.toml"), "[access]\ninfer = [\"superuser\"]\n").unwrap();
+    let (status, _, err) = run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "off",
+        "--state-dir",
+        state.to_str().unwrap(),
+        "--model-repository",
+        repo.to_str().unwrap(),
+    ]);
+    assert!(!status.success());
+    assert!(err.contains("model shared: [access]: unknown scope 'superuser'"), "{err}");
+}
