@@ -202,6 +202,22 @@ impl KeyStore {
     }
 }
 
+/// Where the server records when each key was last used: beside the key file, in a
+/// file of its own, so the server never writes the key file the CLI owns.
+pub fn usage_path(keys: &Path) -> PathBuf {
+    keys.with_file_name("keys-used.json")
+}
+
+/// Key id to the unix second it was last used; empty when nothing was recorded.
+pub fn read_usage(path: &Path) -> HashMap<String, u64> {
+    std::fs::read(path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
+pub fn write_usage(path: &Path, usage: &HashMap<String, u64>) -> std::io::Result<()> {
+    let json = serde_json::to_vec(usage).map_err(std::io::Error::other)?;
+    write_private(path, &json)
+}
+
 /// Writes `bytes` to `path` with mode 0600 through a temporary file and a rename.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");

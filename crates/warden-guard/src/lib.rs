@@ -17,5 +17,5 @@ pub use identities::IdentityScopes;
 pub use identity::Identity;
 pub use jsonwebtoken::jwk::JwkSet;
 pub use jwt::{JwtPolicy, JwtRejection, JwtVerifier, MAX_TOKEN_BYTES};
-pub use keys::{KeyIndex, KeyRecord, KeyRejection, KeyStore, write_private};
+pub use keys::{KeyIndex, KeyRecord, KeyRejection, KeyStore, read_usage, usage_path, write_private, write_usage};
 pub use scope::{Action, Decision, ModelAccess, Scope, authorize};

@@ -246,7 +246,11 @@ impl App {
     /// A bearer credential: a Warden API key (`wdn_...`), else a JWT when JWTs are on.
     fn verify_bearer(&self, token: &str) -> Option<Arc<Identity>> {
         if token.starts_with("wdn_") {
-            return self.keys.current().verify(token).ok();
+            let identity = self.keys.current().verify(token).ok()?;
+            if let Some(id) = identity.id.strip_prefix("key:") {
+                self.keys.touch(id);
+            }
+            return Some(identity);
         }
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         match self.live.get().jwt.as_ref()?.verify(token, now) {

@@ -120,7 +120,9 @@ pub async fn run(prepared: Prepared, bound: Bound, shutdown: impl Future<Output 
     let reloads = tokio::spawn(reloader.watch(app.clone(), app::KEY_POLL));
     let token = prepared.metrics_token;
     let metrics = bound.metrics_listener.map(|l| tokio::spawn(server::serve_metrics(app.clone(), l, token)));
-    server::serve_api(app, bound.api_listener, shutdown).await;
+    server::serve_api(app.clone(), bound.api_listener, shutdown).await;
+    let keys = app.keys.clone();
+    let _ = tokio::task::spawn_blocking(move || keys.flush()).await;
     watcher.abort();
     reloads.abort();
     if let Some(m) = metrics {

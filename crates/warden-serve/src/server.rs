@@ -5,13 +5,14 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use http::StatusCode;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
@@ -41,9 +42,12 @@ fn builder(app: &App) -> auto::Builder<TokioExecutor> {
 /// lets requests in flight finish (up to the shutdown timeout), and returns.
 pub async fn serve_api(app: Arc<App>, listener: TcpListener, shutdown: impl Future<Output = ()>) {
     let builder = Arc::new(builder(&app));
-    let graceful = GracefulShutdown::new();
     let connections = Arc::new(Semaphore::new(app.limits.max_connections));
     let drain = app.limits.shutdown_timeout;
+    // `stop` tells connections to wind down; each holds a clone of `open` until it
+    // ends, so the drain is over when every clone is gone.
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let (open, mut all_closed) = tokio::sync::mpsc::channel::<()>(1);
     tokio::pin!(shutdown);
     loop {
         let (tcp, peer) = tokio::select! {
@@ -66,16 +70,20 @@ pub async fn serve_api(app: Arc<App>, listener: TcpListener, shutdown: impl Futu
         // Each connection takes the TLS configuration current when it arrives, so a
         // reloaded certificate applies to new connections and never cuts old ones.
         let tls = app.live.get().tls.clone().map(TlsAcceptor::from);
-        let (app, builder, watcher) = (app.clone(), builder.clone(), graceful.watcher());
+        let (app, builder, stop, open) = (app.clone(), builder.clone(), stop.clone(), open.clone());
         tokio::spawn(async move {
-            let _permit = permit;
+            let _guards = (permit, open);
+            let busy = Arc::new(AtomicUsize::new(0));
             // One service per connection, carrying what the connection proved: the
             // peer address and, with mTLS, the client certificate's identity.
             let service = |cert: Option<Arc<str>>| {
-                let app = app.clone();
+                let (app, busy) = (app.clone(), busy.clone());
                 service_fn(move |req| {
-                    let (app, cert) = (app.clone(), cert.clone());
-                    async move { Ok::<_, Infallible>(app.handle(req, peer.ip(), cert).await) }
+                    let (app, cert, busy) = (app.clone(), cert.clone(), busy.clone());
+                    async move {
+                        let _busy = Busy::enter(&busy);
+                        Ok::<_, Infallible>(app.handle(req, peer.ip(), cert).await)
+                    }
                 })
             };
             let result = match tls {
@@ -87,7 +95,8 @@ pub async fn serve_api(app: Arc<App>, listener: TcpListener, shutdown: impl Futu
                             .peer_certificates()
                             .and_then(|c| c.first())
                             .and_then(|c| app.cert_name(c));
-                        watcher.watch(builder.serve_connection(TokioIo::new(stream), service(cert))).await
+                        let conn = builder.serve_connection(TokioIo::new(stream), service(cert));
+                        drive(conn, stop, busy.clone()).await
                     }
                     Ok(Err(e)) => {
                         tracing::debug!(%peer, error = %e, "tls handshake failed");
@@ -98,7 +107,7 @@ pub async fn serve_api(app: Arc<App>, listener: TcpListener, shutdown: impl Futu
                         return;
                     }
                 },
-                None => watcher.watch(builder.serve_connection(TokioIo::new(tcp), service(None))).await,
+                None => drive(builder.serve_connection(TokioIo::new(tcp), service(None)), stop, busy.clone()).await,
             };
             if let Err(e) = result {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
@@ -106,9 +115,60 @@ pub async fn serve_api(app: Arc<App>, listener: TcpListener, shutdown: impl Futu
         });
     }
     drop(listener);
-    tracing::info!(connections = graceful.count(), "draining");
-    if tokio::time::timeout(drain, graceful.shutdown()).await.is_err() {
+    let _ = stop_tx.send(true);
+    drop(open);
+    tracing::info!("draining");
+    if tokio::time::timeout(drain, all_closed.recv()).await.is_err() {
         tracing::warn!(timeout = ?drain, "drain timed out; closing remaining connections");
+    }
+}
+
+/// How long a connection with nothing in flight may linger after shutdown began.
+/// HTTP/2 clients that never read (and so never answer the GOAWAY ping) would
+/// otherwise hold the drain until its timeout.
+const IDLE_GRACE: Duration = Duration::from_secs(1);
+
+/// Serves a connection until it ends or, once `stop` fires, until it has finished
+/// its requests in flight (closing it once idle for `IDLE_GRACE`).
+async fn drive<C: GracefulConnection>(
+    conn: C,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    busy: Arc<AtomicUsize>,
+) -> Result<(), C::Error> {
+    tokio::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => return result,
+        _ = stop.wait_for(|stopping| *stopping) => {}
+    }
+    conn.as_mut().graceful_shutdown();
+    let step = Duration::from_millis(100);
+    let mut idle = Duration::ZERO;
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => return result,
+            _ = tokio::time::sleep(step) => {
+                idle = if busy.load(Ordering::Acquire) == 0 { idle + step } else { Duration::ZERO };
+                if idle >= IDLE_GRACE {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Counts a request in flight on its connection while alive.
+struct Busy(Arc<AtomicUsize>);
+
+impl Busy {
+    fn enter(count: &Arc<AtomicUsize>) -> Busy {
+        count.fetch_add(1, Ordering::AcqRel);
+        Busy(count.clone())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

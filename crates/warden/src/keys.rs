@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use warden_guard::{KeyRecord, KeyStore};
+use std::collections::HashMap;
+
+use warden_guard::{KeyRecord, KeyStore, read_usage, usage_path};
 
 #[derive(Args)]
 pub struct StateDir {
@@ -77,10 +79,16 @@ pub fn run(cmd: KeysCommand) -> anyhow::Result<ExitCode> {
         }
         KeysCommand::List { json, dir } => {
             let store = open(&dir, false)?;
+            let used = read_usage(&usage_path(store.path()));
             if json {
-                println!("{}", serde_json::to_string_pretty(store.records())?);
+                let mut records = serde_json::to_value(store.records())?;
+                for record in records.as_array_mut().into_iter().flatten() {
+                    let last = record["id"].as_str().and_then(|id| used.get(id)).copied();
+                    record["last_used"] = last.into();
+                }
+                println!("{}", serde_json::to_string_pretty(&records)?);
             } else {
-                print!("{}", table(store.records()));
+                print!("{}", table(store.records(), &used));
             }
         }
         KeysCommand::Revoke { id, dir } => {
@@ -106,9 +114,9 @@ fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-fn table(records: &[KeyRecord]) -> String {
+fn table(records: &[KeyRecord], used: &HashMap<String, u64>) -> String {
     let now = unix_now();
-    let rows: Vec<[String; 6]> = records
+    let rows: Vec<[String; 7]> = records
         .iter()
         .map(|r| {
             [
@@ -117,11 +125,12 @@ fn table(records: &[KeyRecord]) -> String {
                 r.scopes.join(","),
                 timestamp(r.created),
                 r.expires.map(timestamp).unwrap_or_else(|| "never".into()),
+                used.get(&r.id).map(|t| timestamp(*t)).unwrap_or_else(|| "never".into()),
                 r.status(now).to_string(),
             ]
         })
         .collect();
-    let header = ["ID", "NAME", "SCOPES", "CREATED", "EXPIRES", "STATUS"].map(String::from);
+    let header = ["ID", "NAME", "SCOPES", "CREATED", "EXPIRES", "LAST USED", "STATUS"].map(String::from);
     let mut widths = header.clone().map(|h| h.len());
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {

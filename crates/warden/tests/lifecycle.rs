@@ -348,3 +348,26 @@ async fn sighup_reloads_the_certificate_without_dropping_connections() {
     let r = client_trusting(second.as_bytes()).get(server.endpoint("/v2/health/live")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn keys_list_shows_when_each_key_was_last_used() {
+    let temp = tempfile::tempdir().unwrap();
+    let state = temp.path().join("state");
+    let used = create_key(&state, "used", &["infer:default"]);
+    create_key(&state, "idle", &["infer:default"]);
+    let mut server = Server::start_with(Options { state_dir: Some(state.clone()), ..Options::default() });
+    let r = server.client().get(server.endpoint("/v2/models/default")).bearer_auth(&used).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    server.terminate();
+    assert!(server.wait(Duration::from_secs(30)).success());
+
+    let (_, json, _) = run(&["keys", "list", "--json", "--state-dir", state.to_str().unwrap()]);
+    let records: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let by_name = |n: &str| records.as_array().unwrap().iter().find(|r| r["name"] == n).unwrap().clone();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let last = by_name("used")["last_used"].as_u64().expect("the used key has a last-used time");
+    assert!(now - last < 60, "{last} vs {now}");
+    assert!(by_name("idle")["last_used"].is_null());
+    let (_, table, _) = run(&["keys", "list", "--state-dir", state.to_str().unwrap()]);
+    assert!(table.contains("LAST USED"), "{table}");
+}
