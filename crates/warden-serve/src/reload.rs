@@ -125,6 +125,15 @@ fn watched(config: &ServeConfig) -> Vec<PathBuf> {
     .collect()
 }
 
+/// What woke the reloader.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Trigger {
+    Hangup,
+    UnknownKid,
+    Refresh,
+    Poll,
+}
+
 pub struct Reloader {
     config: ServeConfig,
     paths: Vec<PathBuf>,
@@ -189,37 +198,38 @@ impl Reloader {
                     None => std::future::pending().await,
                 }
             };
-            let why = tokio::select! {
-                _ = hup => "SIGHUP",
+            let trigger = tokio::select! {
+                _ = hup => Trigger::Hangup,
                 _ = app.jwks_stale.notified(), if remote => {
                     if last_fetch.elapsed() < MIN_KID_REFRESH {
                         continue;
                     }
-                    "unknown kid"
+                    Trigger::UnknownKid
                 }
                 _ = tick.tick() => {
                     if remote && last_fetch.max(started).elapsed() >= self.config.jwt.refresh {
-                        "refresh"
+                        Trigger::Refresh
                     } else {
-                        "file change"
+                        Trigger::Poll
                     }
                 }
             };
             let (me, app2) = (self.clone(), app.clone());
-            let _ = tokio::task::spawn_blocking(move || match why {
-                "SIGHUP" => {
+            let _ = tokio::task::spawn_blocking(move || match trigger {
+                Trigger::Hangup => {
                     app2.keys.reload();
-                    me.reload(&app2, why);
+                    me.reload(&app2, "SIGHUP");
                 }
-                "file change" => {
+                Trigger::Poll => {
                     if me.changed() {
-                        me.reload(&app2, why);
+                        me.reload(&app2, "file change");
                     }
                 }
-                _ => me.reload(&app2, why),
+                Trigger::UnknownKid => me.reload(&app2, "unknown kid"),
+                Trigger::Refresh => me.reload(&app2, "refresh"),
             })
             .await;
-            if why != "file change" {
+            if trigger != Trigger::Poll {
                 last_fetch = Instant::now();
             }
         }

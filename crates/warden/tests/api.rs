@@ -426,17 +426,7 @@ async fn per_model_access_lists() {
     }
 
     std::fs::write(repo.join("shared/config.toml"), "[access]\ninfer = [\"superuser\"]\n").unwrap();
-    let (status, _, err) = run(&[
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--metrics-listen",
-        "off",
-        "--state-dir",
-        state.to_str().unwrap(),
-        "--model-repository",
-        repo.to_str().unwrap(),
-    ]);
-    assert!(!status.success());
+    let (status, _, err) = refused_start(&state, &["--model-repository", repo.to_str().unwrap()]);
+    assert_eq!(status, Some(1));
     assert!(err.contains("model shared: [access]: unknown scope 'superuser'"), "{err}");
 }

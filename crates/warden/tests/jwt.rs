@@ -201,14 +201,12 @@ fn jwt_settings_are_checked_at_start() {
     let jwks = temp.path().join("jwks.json");
     std::fs::write(&jwks, r#"{"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB", "alg": "HS256"}]}"#).unwrap();
     let state = temp.path().join("state");
-    let base = ["serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--state-dir", state.to_str().unwrap()];
-    let (status, _, err) = run(&[&base[..], &["--jwt-jwks", jwks.to_str().unwrap()]].concat());
-    assert_eq!(status.code(), Some(2));
+    let (status, _, err) = refused_start(&state, &["--jwt-jwks", jwks.to_str().unwrap()]);
+    assert_eq!(status, Some(2));
     assert!(err.contains("auth.jwt.issuer") && err.contains("auth.jwt.audience"), "{err}");
-    let (status, _, err) =
-        run(&[&base[..], &["--jwt-jwks", jwks.to_str().unwrap(), "--jwt-issuer", ISSUER, "--jwt-audience", "w"]]
-            .concat());
-    assert!(!status.success());
+    let jwks = jwks.to_str().unwrap();
+    let (status, _, err) = refused_start(&state, &["--jwt-jwks", jwks, "--jwt-issuer", ISSUER, "--jwt-audience", "w"]);
+    assert_eq!(status, Some(1));
     assert!(err.contains("does not fit the key type"), "{err}");
 }
 
@@ -324,21 +322,10 @@ async fn keys_from_oidc_discovery_follow_rotation() {
 #[test]
 fn an_unreachable_provider_stops_the_start() {
     let temp = tempfile::tempdir().unwrap();
-    let (status, _, err) = run(&[
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--metrics-listen",
-        "off",
-        "--state-dir",
-        temp.path().join("s").to_str().unwrap(),
-        "--jwt-jwks",
-        "https://127.0.0.1:9/keys",
-        "--jwt-issuer",
-        ISSUER,
-        "--jwt-audience",
-        "warden",
-    ]);
-    assert!(!status.success());
+    let (status, _, err) = refused_start(
+        &temp.path().join("s"),
+        &["--jwt-jwks", "https://127.0.0.1:9/keys", "--jwt-issuer", ISSUER, "--jwt-audience", "warden"],
+    );
+    assert_eq!(status, Some(1));
     assert!(err.contains("https://127.0.0.1:9/keys"), "{err}");
 }

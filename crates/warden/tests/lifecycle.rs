@@ -178,20 +178,11 @@ async fn user_supplied_certificate() {
 
     // A world-readable key is refused.
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let (status, _, err) = run(&[
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--metrics-listen",
-        "off",
-        "--tls-cert",
-        cert.to_str().unwrap(),
-        "--tls-key",
-        key.to_str().unwrap(),
-        "--state-dir",
-        temp.path().join("s").to_str().unwrap(),
-    ]);
-    assert!(!status.success());
+    let (status, _, err) = refused_start(
+        &temp.path().join("s"),
+        &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
+    );
+    assert_ne!(status, Some(0));
     assert!(err.contains("readable by other users"), "{err}");
 }
 
@@ -212,18 +203,8 @@ async fn a_failed_start_does_not_swallow_the_first_admin_key() {
     let state = temp.path().join("state");
     let broken = temp.path().join("models");
     std::fs::create_dir_all(broken.join("m/one")).unwrap();
-    let (status, stdout, stderr) = run(&[
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--metrics-listen",
-        "off",
-        "--state-dir",
-        state.to_str().unwrap(),
-        "--model-repository",
-        broken.to_str().unwrap(),
-    ]);
-    assert!(!status.success());
+    let (status, stdout, stderr) = refused_start(&state, &["--model-repository", broken.to_str().unwrap()]);
+    assert_ne!(status, Some(0));
     assert!(stderr.contains("not a positive integer"), "{stderr}");
     assert!(!stdout.contains("admin key"));
     let server = Server::start_with(Options { state_dir: Some(state), ..Options::default() });
@@ -287,16 +268,9 @@ async fn metrics_token_guards_the_scrape() {
     assert!(right.text().await.unwrap().contains("warden_build_info"));
 
     std::fs::write(&token_file, "short").unwrap();
-    let (status, _, err) = run(&[
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--state-dir",
-        temp.path().join("s").to_str().unwrap(),
-        "--metrics-token-file",
-        token_file.to_str().unwrap(),
-    ]);
-    assert!(!status.success() && err.contains("at least 16 bytes"), "{err}");
+    let (status, _, err) =
+        refused_start(&temp.path().join("s"), &["--metrics-token-file", token_file.to_str().unwrap()]);
+    assert!(status != Some(0) && err.contains("at least 16 bytes"), "{err}");
 }
 
 fn write_cert(cert: &std::path::Path, key: &std::path::Path) -> String {

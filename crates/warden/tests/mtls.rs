@@ -211,11 +211,8 @@ fn broken_mtls_files_stop_the_start() {
         vec!["--tls-client-ca", junk.to_str().unwrap()],
         vec!["--tls-client-ca", junk.to_str().unwrap(), "--tls-crl", junk.to_str().unwrap()],
     ] {
-        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--state-dir"];
-        args.push(state.to_str().unwrap());
-        args.extend(extra);
-        let (status, _, err) = run(&args);
-        assert!(!status.success());
+        let (status, _, err) = refused_start(&state, &extra);
+        assert_eq!(status, Some(1));
         assert!(err.contains("junk.pem"), "{err}");
     }
     let pki = Pki::new("ca");
@@ -223,20 +220,9 @@ fn broken_mtls_files_stop_the_start() {
     std::fs::write(&ca, &pki.ca_pem).unwrap();
     let ids = temp.path().join("ids.toml");
     std::fs::write(&ids, "\"x\" = [\"superuser\"]").unwrap();
-    let (status, _, err) = run(&[
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--metrics-listen",
-        "off",
-        "--state-dir",
-        state.to_str().unwrap(),
-        "--tls-client-ca",
-        ca.to_str().unwrap(),
-        "--tls-identities",
-        ids.to_str().unwrap(),
-    ]);
-    assert!(!status.success());
+    let (status, _, err) =
+        refused_start(&state, &["--tls-client-ca", ca.to_str().unwrap(), "--tls-identities", ids.to_str().unwrap()]);
+    assert_eq!(status, Some(1));
     assert!(err.contains("unknown scope 'superuser'"), "{err}");
 }
 

@@ -33,6 +33,31 @@ pub fn run(args: &[&str]) -> (ExitStatus, String, String) {
     (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// Runs `warden serve` on a free port with `args`, expecting it to refuse to start;
+/// returns (exit code, stdout, stderr). A server that starts anyway is killed and
+/// fails the test instead of hanging it.
+pub fn refused_start(state_dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut child = warden()
+        .args(["serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--state-dir"])
+        .arg(state_dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("warden runs");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("warden serve started although it should have refused: {args:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
 /// Creates a key with `warden keys create` and returns it.
 pub fn create_key(state_dir: &Path, name: &str, scopes: &[&str]) -> String {
     let mut args = vec!["keys", "create", name, "--state-dir", state_dir.to_str().unwrap()];
