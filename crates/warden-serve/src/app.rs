@@ -153,13 +153,13 @@ impl App {
         cert: Option<Arc<str>>,
         deadline: Instant,
     ) -> Result<Reply, ApiError> {
-        let identity = self.authenticate(req.headers(), peer, cert)?;
+        let caller = self.authenticate(req.headers(), peer, cert)?;
         match r {
             Route::Live => Ok(health("live")),
             Route::Ready => Ok(health("ready")),
             Route::ServerMetadata => Ok(server_metadata()),
             Route::ModelMetadata { model, version } => {
-                let found = self.model(&identity, &model, version.as_deref(), Action::ReadMetadata)?;
+                let found = self.model(&caller, &model, version.as_deref(), Action::ReadMetadata)?;
                 let versions = self
                     .repo
                     .entry(&found.name)
@@ -168,17 +168,17 @@ impl App {
                 Ok(v2::model_metadata(found, versions))
             }
             Route::ModelReady { model, version } => {
-                let found = self.model(&identity, &model, version.as_deref(), Action::ReadMetadata)?;
+                let found = self.model(&caller, &model, version.as_deref(), Action::ReadMetadata)?;
                 Ok(json(StatusCode::OK, &serde_json::json!({"name": found.name, "ready": true})))
             }
             Route::Infer { model, version } => {
-                let model = self.model(&identity, &model, version.as_deref(), Action::Infer)?.clone();
+                let model = self.model(&caller, &model, version.as_deref(), Action::Infer)?.clone();
                 let header_length = req.headers().get(v2::HEADER_LENGTH).cloned();
                 let body = self.read_body(req, deadline).await?;
                 self.infer(model, &body, header_length.as_ref()).await
             }
             Route::Predict { model } => {
-                let model = self.model(&identity, &model, None, Action::Infer)?.clone();
+                let model = self.model(&caller, &model, None, Action::Infer)?.clone();
                 let body = self.read_body(req, deadline).await?;
                 let inputs = model.check_inputs(v1::decode(&body, &model)?, self.max_elements(&model))?;
                 let rows = inputs.first().and_then(|t| t.shape.first().copied()).unwrap_or(0);
