@@ -83,15 +83,21 @@ fn generate_self_signed(dir: &Path, cert: &Path, key: &Path, expires: &Path) -> 
 }
 
 fn read_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>, SetupError> {
+    read_pem(path, "PEM certificate")
+}
+
+/// Every PEM object of one kind in a file; a file holding none is an error, so a
+/// wrong path or an empty file never silently means "trust nothing" or "revoke nothing".
+fn read_pem<T: PemObject>(path: &Path, what: &str) -> Result<Vec<T>, SetupError> {
     let bad = |m: String| SetupError::Tls(format!("{}: {m}", path.display()));
-    let chain = CertificateDer::pem_file_iter(path)
+    let items = T::pem_file_iter(path)
         .map_err(|e| bad(e.to_string()))?
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| bad(e.to_string()))?;
-    if chain.is_empty() {
-        return Err(bad("holds no PEM certificate".into()));
+    if items.is_empty() {
+        return Err(bad(format!("holds no {what}")));
     }
-    Ok(chain)
+    Ok(items)
 }
 
 /// SHA-256 of the certificate's DER, as colon-separated upper-case hex (what
@@ -145,19 +151,9 @@ fn client_verifier(
     for cert in read_chain(policy.ca)? {
         roots.add(cert).map_err(|e| SetupError::Tls(format!("{}: {e}", policy.ca.display())))?;
     }
-    let crls = match policy.crl {
+    let crls: Vec<CertificateRevocationListDer<'static>> = match policy.crl {
         None => Vec::new(),
-        Some(path) => {
-            let bad = |m: String| SetupError::Tls(format!("{}: {m}", path.display()));
-            let crls = CertificateRevocationListDer::pem_file_iter(path)
-                .map_err(|e| bad(e.to_string()))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| bad(e.to_string()))?;
-            if crls.is_empty() {
-                return Err(bad("holds no PEM certificate revocation list".into()));
-            }
-            crls
-        }
+        Some(path) => read_pem(path, "PEM certificate revocation list")?,
     };
     let mut builder = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).with_crls(crls);
     if !policy.required {

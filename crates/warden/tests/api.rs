@@ -120,16 +120,7 @@ async fn nested_data_outputs_selection_and_versions() {
         ("/v2/models/digits/versions/2/infer", &v2),
         ("/v2/models/digits/versions/1/infer", &v1),
     ] {
-        let answer: Value = client
-            .post(server.endpoint(path))
-            .bearer_auth(&key)
-            .json(&nested)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let answer: Value = server.post_json(path, &key, &nested).await.json().await.unwrap();
         let outputs = answer["outputs"].as_array().unwrap();
         assert_eq!(outputs.len(), 1, "{path}: {answer}");
         assert_eq!(outputs[0]["name"], "probabilities");
