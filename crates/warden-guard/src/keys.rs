@@ -278,6 +278,11 @@ impl KeyIndex {
         self.keys.is_empty()
     }
 
+    /// The ids of the active keys (never their secrets).
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.keys.keys().map(String::as_str)
+    }
+
     pub fn verify(&self, key: &str) -> Result<Arc<Identity>, KeyRejection> {
         self.verify_at(key, now())
     }

@@ -1,6 +1,7 @@
 //! One loaded ONNX model: its signature, taken from the model itself, and a plan
 //! that tract has optimized once and that every request shares.
 
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -56,6 +57,9 @@ pub struct Model {
     pub inputs: Vec<TensorSpec>,
     pub outputs: Vec<TensorSpec>,
     pub config: ModelConfig,
+    /// SHA-256 of the ONNX file as loaded, hex: what the audit log records, so a
+    /// swapped model file shows in it.
+    pub digest: String,
     plan: Arc<TypedRunnableModel>,
 }
 
@@ -82,7 +86,8 @@ impl Model {
         let typed = model.into_optimized().map_err(err)?;
         let outputs = output_specs(&typed, declared).map_err(err)?;
         let plan = typed.into_runnable().map_err(err)?;
-        Ok(Model { name: name.to_string(), version: version.to_string(), inputs, outputs, config, plan })
+        let digest = hex::encode(Sha256::digest(bytes));
+        Ok(Model { name: name.to_string(), version: version.to_string(), inputs, outputs, config, digest, plan })
     }
 
     pub fn output(&self, name: &str) -> Option<&TensorSpec> {

@@ -17,6 +17,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use warden_guard::{Action, Decision, FailureTracker, Identity, JwtRejection, ModelAccess, Verdict, authorize};
 use warden_model::{Model, Repository};
+use warden_observe::audit::AuditLog;
 
 use crate::config::{HttpLimits, ServeConfig};
 use crate::keyring::KeyRing;
@@ -26,6 +27,7 @@ use crate::protocol::{v1, v2};
 use crate::reload::Live;
 use crate::reply::{ApiError, Reply, add_security_headers, json};
 use crate::routes::{Route, route};
+use crate::trail::{Denial, Trail};
 
 pub struct App {
     pub repo: Repository,
@@ -42,6 +44,9 @@ pub struct App {
     pub jwks_stale: tokio::sync::Notify,
     /// Who may run, describe or see each model, checked at start.
     access: HashMap<String, ModelAccess>,
+    pub audit: Arc<AuditLog>,
+    /// Refuse requests whose audit record cannot be written (the default).
+    audit_fail_closed: bool,
 }
 
 /// Each model's access lists, parsed from its config; a bad scope in any of them
@@ -66,7 +71,7 @@ pub fn model_access(repo: &Repository) -> Result<HashMap<String, ModelAccess>, S
 }
 
 /// Who a request proved to be: by API key, by client certificate, or both.
-struct Caller {
+pub struct Caller {
     /// The key's identity when one was sent, else the certificate's.
     primary: Arc<Identity>,
     key: Option<Arc<Identity>>,
@@ -82,6 +87,7 @@ impl App {
         keys: Arc<KeyRing>,
         live: Live,
         access: HashMap<String, ModelAccess>,
+        audit: Arc<AuditLog>,
         config: &ServeConfig,
         threads: usize,
     ) -> App {
@@ -96,6 +102,8 @@ impl App {
             live,
             jwks_stale: tokio::sync::Notify::new(),
             access,
+            audit,
+            audit_fail_closed: config.audit.fail_closed,
             repo,
             keys,
             limits,
@@ -114,12 +122,37 @@ impl App {
     pub async fn handle(&self, req: Request<Incoming>, peer: IpAddr, cert: Option<Arc<str>>) -> Reply {
         let _in_flight = self.metrics.enter();
         let (label, mut reply) = match route(req.method(), req.uri().path()) {
-            Ok(r) => (r.label(), self.dispatch(r, req, peer, cert).await.unwrap_or_else(ApiError::into_reply)),
+            Ok(r @ (Route::Live | Route::Ready)) => (r.label(), health(r.label())),
+            Ok(r) => {
+                let mut trail = Trail::new(peer, r.label());
+                let label = r.label();
+                let reply = self.dispatch(r, req, peer, cert, &mut trail).await.unwrap_or_else(ApiError::into_reply);
+                let mut reply = self.audited(&trail, reply).await;
+                if let Ok(id) = http::HeaderValue::from_str(&trail.id) {
+                    reply.headers_mut().insert("x-request-id", id);
+                }
+                (label, reply)
+            }
             Err(e) => ("unknown", e.into_reply()),
         };
         add_security_headers(&mut reply, self.tls);
         self.metrics.record(label, reply.status().as_u16());
         reply
+    }
+
+    /// Writes the request's audit record, and answers only once it is on disk. When
+    /// it cannot be written the answer becomes a 503 (fail closed, the default), so
+    /// no inference answer ever leaves without its record.
+    async fn audited(&self, trail: &Trail, reply: Reply) -> Reply {
+        let Err(e) = self.audit.record(trail.event(reply.status().as_u16())).await else {
+            return reply;
+        };
+        self.metrics.audit_failure();
+        if !self.audit_fail_closed {
+            tracing::warn!(request_id = %trail.id, error = %e, "answering without an audit record (audit.fail_closed = false)");
+            return reply;
+        }
+        ApiError::unavailable("the audit log cannot be written; the request was refused", 5).into_reply()
     }
 
     async fn dispatch(
@@ -128,18 +161,14 @@ impl App {
         req: Request<Incoming>,
         peer: IpAddr,
         cert: Option<Arc<str>>,
+        trail: &mut Trail,
     ) -> Result<Reply, ApiError> {
-        match r {
-            Route::Live => return Ok(health("live")),
-            Route::Ready => return Ok(health("ready")),
-            _ => {}
-        }
         let _permit = self
             .in_flight
             .try_acquire()
             .map_err(|_| ApiError::unavailable("server is at its limit of requests in flight; retry shortly", 1))?;
         let deadline = Instant::now() + self.limits.request_timeout;
-        match tokio::time::timeout_at(deadline, self.authorized(r, req, peer, cert, deadline)).await {
+        match tokio::time::timeout_at(deadline, self.authorized(r, req, peer, cert, deadline, trail)).await {
             Ok(result) => result,
             Err(_) => Err(ApiError::unavailable("request deadline exceeded", 1)),
         }
@@ -152,14 +181,15 @@ impl App {
         peer: IpAddr,
         cert: Option<Arc<str>>,
         deadline: Instant,
+        trail: &mut Trail,
     ) -> Result<Reply, ApiError> {
-        let caller = self.authenticate(req.headers(), peer, cert)?;
+        let caller = self.authenticate(req.headers(), peer, cert, trail)?;
         match r {
             Route::Live => Ok(health("live")),
             Route::Ready => Ok(health("ready")),
             Route::ServerMetadata => Ok(server_metadata()),
             Route::ModelMetadata { model, version } => {
-                let found = self.model(&caller, &model, version.as_deref(), Action::ReadMetadata)?;
+                let found = self.model(&caller, &model, version.as_deref(), Action::ReadMetadata, trail)?;
                 let versions = self
                     .repo
                     .entry(&found.name)
@@ -168,20 +198,23 @@ impl App {
                 Ok(v2::model_metadata(found, versions))
             }
             Route::ModelReady { model, version } => {
-                let found = self.model(&caller, &model, version.as_deref(), Action::ReadMetadata)?;
+                let found = self.model(&caller, &model, version.as_deref(), Action::ReadMetadata, trail)?;
                 Ok(json(StatusCode::OK, &serde_json::json!({"name": found.name, "ready": true})))
             }
             Route::Infer { model, version } => {
-                let model = self.model(&caller, &model, version.as_deref(), Action::Infer)?.clone();
+                let model = self.model(&caller, &model, version.as_deref(), Action::Infer, trail)?.clone();
                 let header_length = req.headers().get(v2::HEADER_LENGTH).cloned();
                 let body = self.read_body(req, deadline).await?;
-                self.infer(model, &body, header_length.as_ref()).await
+                trail.input(&body);
+                self.infer(model, &body, header_length.as_ref(), trail).await
             }
             Route::Predict { model } => {
-                let model = self.model(&caller, &model, None, Action::Infer)?.clone();
+                let model = self.model(&caller, &model, None, Action::Infer, trail)?.clone();
                 let body = self.read_body(req, deadline).await?;
+                trail.input(&body);
                 let inputs = model.check_inputs(v1::decode(&body, &model)?, self.max_elements(&model))?;
-                let rows = inputs.first().and_then(|t| t.shape.first().copied()).unwrap_or(0);
+                let rows = rows(&inputs);
+                trail.rows(rows);
                 let outputs = self.pool.run(model, inputs).await?;
                 v1::encode(rows, &outputs)
             }
@@ -193,11 +226,13 @@ impl App {
         model: Arc<Model>,
         body: &Bytes,
         header_length: Option<&http::HeaderValue>,
+        trail: &mut Trail,
     ) -> Result<Reply, ApiError> {
         let request = v2::decode(body, header_length)?;
         v2::check_target(&model, &request)?;
         let selected = v2::select_outputs(&model, &request)?;
         let inputs = model.check_inputs(request.inputs, self.max_elements(&model))?;
+        trail.rows(rows(&inputs));
         let outputs = self.pool.run(model.clone(), inputs).await?;
         Ok(v2::encode(&model, request.id.as_deref(), &outputs, &selected))
     }
@@ -210,11 +245,18 @@ impl App {
     /// An address that keeps presenting wrong keys is turned away before its key is
     /// even looked at; a missing key is not counted as a guess (health probes and
     /// misconfigured clients send none).
-    fn authenticate(&self, headers: &HeaderMap, peer: IpAddr, cert: Option<Arc<str>>) -> Result<Caller, ApiError> {
+    fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        peer: IpAddr,
+        cert: Option<Arc<str>>,
+        trail: &mut Trail,
+    ) -> Result<Caller, ApiError> {
         let cert = cert.map(|name| Arc::new(self.live.get().identities.identity(&name)));
         let now = std::time::Instant::now();
         if let Verdict::Throttled { retry_after } = self.failures.check(peer, now) {
             self.metrics.auth_failure(AuthFailure::Throttled);
+            trail.deny(Denial::Auth("throttled"));
             let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
             return Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -224,9 +266,11 @@ impl App {
         }
         let Some(value) = headers.get(AUTHORIZATION) else {
             if let Some(identity) = cert {
+                trail.caller(&identity.id, "cert");
                 return Ok(Caller { primary: identity.clone(), key: None, cert: Some(identity) });
             }
             self.metrics.auth_failure(AuthFailure::Missing);
+            trail.deny(Denial::Auth("missing"));
             return Err(ApiError::unauthorized(false));
         };
         let token = value
@@ -234,9 +278,15 @@ impl App {
             .ok()
             .and_then(|v| v.get(..7).filter(|scheme| scheme.eq_ignore_ascii_case("bearer ")).map(|_| v[7..].trim()));
         match token.map(|t| self.verify_bearer(t)) {
-            Some(Some(identity)) => Ok(Caller { primary: identity.clone(), key: Some(identity), cert }),
+            Some(Some((identity, method))) => {
+                let method =
+                    if cert.is_some() { if method == "key" { "key+cert" } else { "jwt+cert" } } else { method };
+                trail.caller(&identity.id, method);
+                Ok(Caller { primary: identity.clone(), key: Some(identity), cert })
+            }
             _ => {
                 self.metrics.auth_failure(AuthFailure::Invalid);
+                trail.deny(Denial::Auth("invalid"));
                 self.failures.record_failure(peer, now);
                 Err(ApiError::unauthorized(true))
             }
@@ -244,17 +294,17 @@ impl App {
     }
 
     /// A bearer credential: a Warden API key (`wdn_...`), else a JWT when JWTs are on.
-    fn verify_bearer(&self, token: &str) -> Option<Arc<Identity>> {
+    fn verify_bearer(&self, token: &str) -> Option<(Arc<Identity>, &'static str)> {
         if token.starts_with("wdn_") {
             let identity = self.keys.current().verify(token).ok()?;
             if let Some(id) = identity.id.strip_prefix("key:") {
                 self.keys.touch(id);
             }
-            return Some(identity);
+            return Some((identity, "key"));
         }
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         match self.live.get().jwt.as_ref()?.verify(token, now) {
-            Ok(identity) => Some(Arc::new(identity)),
+            Ok(identity) => Some((Arc::new(identity), "jwt")),
             Err(reason) => {
                 tracing::debug!(?reason, "jwt refused");
                 if reason == JwtRejection::UnknownKid {
@@ -269,14 +319,28 @@ impl App {
     /// like a model that does not exist, so its name does not leak. A model whose
     /// config says `require_both` needs a client certificate and an API key, each
     /// allowed to use it.
-    fn model(&self, who: &Caller, name: &str, version: Option<&str>, action: Action) -> Result<&Arc<Model>, ApiError> {
+    fn model(
+        &self,
+        who: &Caller,
+        name: &str,
+        version: Option<&str>,
+        action: Action,
+        trail: &mut Trail,
+    ) -> Result<&Arc<Model>, ApiError> {
         let hidden = || ApiError::not_found(format!("model '{name}' not found"));
         let access = self.access.get(name).ok_or_else(hidden)?;
+        // The name is recorded only now that it is known to be a model's, never as
+        // the client spelled a missing one.
+        trail.model(name, version.filter(|v| self.repo.get(name, Some(v)).is_some()));
         let decide = |id: &Identity| authorize(&id.scopes, access, action);
         match decide(&who.primary) {
             Decision::Allow => {}
-            Decision::DenyHidden => return Err(hidden()),
+            Decision::DenyHidden => {
+                trail.deny(Denial::Access("hidden"));
+                return Err(hidden());
+            }
             Decision::DenyForbidden => {
+                trail.deny(Denial::Access("forbidden"));
                 let verb = if action == Action::Infer { "run" } else { "read the metadata of" };
                 return Err(ApiError::new(StatusCode::FORBIDDEN, format!("not allowed to {verb} model '{name}'")));
             }
@@ -287,6 +351,7 @@ impl App {
             match (&who.key, &who.cert) {
                 (Some(key), Some(cert)) if decide(key) == Decision::Allow && decide(cert) == Decision::Allow => {}
                 _ => {
+                    trail.deny(Denial::Access("require_both"));
                     return Err(ApiError::new(
                         StatusCode::UNAUTHORIZED,
                         format!("model '{name}' needs both a client certificate and an API key that may use it"),
@@ -295,7 +360,10 @@ impl App {
             }
         }
         match version {
-            None => Ok(latest),
+            None => {
+                trail.model(name, Some(&latest.version));
+                Ok(latest)
+            }
             Some(v) => self
                 .repo
                 .get(name, Some(v))
@@ -325,6 +393,11 @@ impl App {
             Err(_) => Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "request body not received in time")),
         }
     }
+}
+
+/// Rows in a request: the first dimension of its first input.
+fn rows(inputs: &[warden_model::NamedTensor]) -> usize {
+    inputs.first().and_then(|t| t.shape.first().copied()).unwrap_or(0)
 }
 
 /// Health answers are open. Triton's clients read only the status; KServe's SDK

@@ -130,7 +130,60 @@ pub const SETTINGS: &[Setting] = &[
         kind: Kind::Duration,
         help: "window for auth.max_failures, and how long a throttled address waits [default: 60s]",
     },
+    Setting { key: "audit.dir", kind: Kind::Path, help: "directory of the audit log [default: <state_dir>/audit]" },
+    Setting {
+        key: "audit.max_file_size",
+        kind: Kind::Size,
+        help: "the audit file is rotated past this size; the chain runs on [default: 64MiB]",
+    },
+    Setting {
+        key: "audit.checkpoint_every",
+        kind: Kind::Count,
+        help: "records between signed checkpoints [default: 1000]",
+    },
+    Setting {
+        key: "audit.checkpoint_interval",
+        kind: Kind::Duration,
+        help: "longest time a record stays unsigned [default: 60s]",
+    },
+    Setting {
+        key: "audit.fsync",
+        kind: Kind::Bool,
+        help: "sync each batch of audit records to disk before answering [default: true]",
+    },
+    Setting {
+        key: "audit.fail_closed",
+        kind: Kind::Bool,
+        help: "refuse requests with 503 while the audit log cannot be written [default: true]",
+    },
+    Setting { key: "audit.stdout", kind: Kind::Bool, help: "also print audit records to stdout [default: false]" },
 ];
+
+/// The audit log: where, how often signed, and what happens when it cannot be written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditConfig {
+    pub dir: Option<PathBuf>,
+    pub max_file_size: usize,
+    pub checkpoint_every: usize,
+    pub checkpoint_interval: Duration,
+    pub fsync: bool,
+    pub fail_closed: bool,
+    pub stdout: bool,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            dir: None,
+            max_file_size: 64 << 20,
+            checkpoint_every: 1000,
+            checkpoint_interval: Duration::from_secs(60),
+            fsync: true,
+            fail_closed: true,
+            stdout: false,
+        }
+    }
+}
 
 /// Where the identity provider's keys come from.
 #[derive(Clone, Debug, PartialEq)]
@@ -246,6 +299,7 @@ pub struct ServeConfig {
     pub http: HttpLimits,
     pub auth: AuthLimits,
     pub jwt: JwtSettings,
+    pub audit: AuditConfig,
 }
 
 impl Default for ServeConfig {
@@ -267,6 +321,7 @@ impl Default for ServeConfig {
             http: HttpLimits::default(),
             auth: AuthLimits::default(),
             jwt: JwtSettings::default(),
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -379,6 +434,13 @@ impl ServeConfig {
             "auth.jwt.scope_claim" => self.jwt.scope_claim = Some(parse_text(&raw)?),
             "auth.max_failures" => self.auth.max_failures = parse_count(&raw)?,
             "auth.failure_window" => self.auth.failure_window = parse_duration(&raw)?,
+            "audit.dir" => self.audit.dir = Some(parse_path(&raw)?),
+            "audit.max_file_size" => self.audit.max_file_size = parse_size(&raw)?,
+            "audit.checkpoint_every" => self.audit.checkpoint_every = parse_count(&raw)?,
+            "audit.checkpoint_interval" => self.audit.checkpoint_interval = parse_duration(&raw)?,
+            "audit.fsync" => self.audit.fsync = parse_bool(&raw)?,
+            "audit.fail_closed" => self.audit.fail_closed = parse_bool(&raw)?,
+            "audit.stdout" => self.audit.stdout = parse_bool(&raw)?,
             _ => return Err("unknown key".into()),
         }
         Ok(())
@@ -441,10 +503,14 @@ impl ServeConfig {
             ("http.read_timeout", h.read_timeout),
             ("http.request_timeout", h.request_timeout),
             ("http.shutdown_timeout", h.shutdown_timeout),
+            ("audit.checkpoint_interval", self.audit.checkpoint_interval),
         ] {
             if d.is_zero() {
                 errors.push(format!("{name} must be longer than zero"));
             }
+        }
+        if self.audit.max_file_size < 4096 {
+            errors.push("audit.max_file_size must be at least 4KiB".into());
         }
         if self.metrics_listen == Some(self.listen) && self.listen.port() != 0 {
             errors.push("metrics_listen must differ from listen".into());

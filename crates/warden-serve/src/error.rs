@@ -15,6 +15,8 @@ pub enum SetupError {
     #[error(transparent)]
     Guard(#[from] warden_guard::GuardError),
     #[error(transparent)]
+    Audit(#[from] warden_observe::audit::AuditError),
+    #[error(transparent)]
     Model(#[from] warden_model::ModelError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: std::net::SocketAddr, source: std::io::Error },

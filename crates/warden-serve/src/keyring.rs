@@ -2,13 +2,14 @@
 //! `warden keys create` and `warden keys revoke` take effect without a restart; a
 //! file that no longer parses is refused with a log line and the old keys stay.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use warden_guard::{KeyIndex, KeyStore, read_usage, usage_path, write_usage};
+use warden_observe::audit::{AuditLog, Event};
 
 use crate::filestamp::{Stamp, stamp};
 
@@ -19,19 +20,21 @@ pub struct KeyRing {
     /// Key id to the unix second of its last use, written out every few seconds.
     used: Mutex<HashMap<String, u64>>,
     dirty: AtomicBool,
+    audit: Arc<AuditLog>,
 }
 
 /// How many polls pass between two writes of the last-used file.
 const FLUSH_EVERY: u32 = 10;
 
 impl KeyRing {
-    pub fn new(store: &KeyStore) -> KeyRing {
+    pub fn new(store: &KeyStore, audit: Arc<AuditLog>) -> KeyRing {
         KeyRing {
             path: store.path().to_path_buf(),
             current: RwLock::new(Arc::new(store.index())),
             stamp: RwLock::new(stamp(store.path())),
             used: Mutex::new(read_usage(&usage_path(store.path()))),
             dirty: AtomicBool::new(false),
+            audit,
         }
     }
 
@@ -79,9 +82,14 @@ impl KeyRing {
             Ok(store) => {
                 let index = store.index();
                 tracing::info!(active_keys = index.len(), "reloaded API keys");
-                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(index);
+                let old =
+                    std::mem::replace(&mut *self.current.write().unwrap_or_else(|e| e.into_inner()), Arc::new(index));
+                self.audit.record_detached(key_changes(&old, &self.current()));
             }
-            Err(e) => tracing::error!(error = %e, "key file changed but cannot be loaded; keeping the previous keys"),
+            Err(e) => {
+                tracing::error!(error = %e, "key file changed but cannot be loaded; keeping the previous keys");
+                self.audit.record_detached(Event::new("keys_reload_refused").with("error", e.to_string()));
+            }
         }
     }
 
@@ -100,4 +108,13 @@ impl KeyRing {
             .await;
         }
     }
+}
+
+/// The audit record of a key file change: which key ids came and went.
+fn key_changes(old: &KeyIndex, new: &KeyIndex) -> Event {
+    let before: BTreeSet<&str> = old.ids().collect();
+    let after: BTreeSet<&str> = new.ids().collect();
+    let added: Vec<&str> = after.difference(&before).copied().collect();
+    let removed: Vec<&str> = before.difference(&after).copied().collect();
+    Event::new("keys_reloaded").with("active", after.len()).with("added", added).with("removed", removed)
 }

@@ -18,6 +18,7 @@ mod routes;
 mod server;
 mod state;
 mod tls;
+mod trail;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use warden_guard::KeyStore;
 use warden_model::Repository;
+use warden_observe::audit::{AuditLog, Event};
 
 pub use config::{AuthLimits, ClientAuth, ConfigError, HttpLimits, Kind, SETTINGS, ServeConfig, Setting};
 pub use error::SetupError;
@@ -62,6 +64,7 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
         Some(dir) => Repository::load_dir(dir)?,
         None => Repository::embedded_default()?,
     };
+    let audit = Arc::new(AuditLog::open(trail::settings(&config))?);
     // The first admin key is made last: a start that fails after making it would
     // store a key nobody ever saw, and the next start would not print a new one.
     let mut store = KeyStore::open_for_update(&keys_file)?;
@@ -70,9 +73,27 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     let access = app::model_access(&repo).map_err(SetupError::Unsafe)?;
     let models = repo.entries().map(|e| e.name.clone()).collect();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let keys = Arc::new(KeyRing::new(&store));
-    let app = Arc::new(App::new(repo, keys, reload::Live::new(loaded), access, &config, threads));
+    audit.record_detached(start_event(&repo, &config, admin_key.is_some()));
+    let keys = Arc::new(KeyRing::new(&store, audit.clone()));
+    let app = Arc::new(App::new(repo, keys, reload::Live::new(loaded), access, audit, &config, threads));
     Ok(Prepared { config, admin_key, tls, models, metrics_token, app })
+}
+
+/// The first record of a run: what is served (each model's file digest) and how.
+fn start_event(repo: &Repository, config: &ServeConfig, created_admin_key: bool) -> Event {
+    let models: Vec<serde_json::Value> = repo
+        .entries()
+        .flat_map(|e| e.versions.values())
+        .map(|m| serde_json::json!({"name": m.name, "version": m.version, "sha256": m.digest}))
+        .collect();
+    Event::new("server_start")
+        .with("version", env!("CARGO_PKG_VERSION"))
+        .with("listen", config.listen.to_string())
+        .with("tls", !config.insecure_http)
+        .with("mtls", config.tls_client_ca.is_some())
+        .with("jwt", config.jwt.enabled())
+        .with("models", models)
+        .with("created_admin_key", created_admin_key)
 }
 
 /// A secret token from a private file, trimmed of the newline editors add.
@@ -128,4 +149,7 @@ pub async fn run(prepared: Prepared, bound: Bound, shutdown: impl Future<Output 
     if let Some(m) = metrics {
         m.abort();
     }
+    app.audit.record_detached(Event::new("server_stop"));
+    let audit = app.audit.clone();
+    let _ = tokio::task::spawn_blocking(move || audit.close()).await;
 }

@@ -13,6 +13,7 @@ pub struct Metrics {
     auth_missing: AtomicU64,
     auth_invalid: AtomicU64,
     auth_throttled: AtomicU64,
+    audit_refused: AtomicU64,
 }
 
 /// Why a request did not authenticate.
@@ -38,6 +39,11 @@ impl Metrics {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A request refused because its audit record could not be written.
+    pub fn audit_failure(&self) {
+        self.audit_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn enter(&self) -> InFlight<'_> {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         InFlight(self)
@@ -59,6 +65,9 @@ impl Metrics {
         {
             let _ = writeln!(out, "warden_auth_failures_total{{reason=\"{reason}\"}} {}", n.load(Ordering::Relaxed));
         }
+        out.push_str("# HELP warden_audit_write_failures_total Requests whose audit record could not be written.\n");
+        out.push_str("# TYPE warden_audit_write_failures_total counter\n");
+        let _ = writeln!(out, "warden_audit_write_failures_total {}", self.audit_refused.load(Ordering::Relaxed));
         out.push_str("# HELP warden_http_requests_in_flight Requests being handled now.\n");
         out.push_str("# TYPE warden_http_requests_in_flight gauge\n");
         let _ = writeln!(out, "warden_http_requests_in_flight {}", self.in_flight.load(Ordering::Relaxed));

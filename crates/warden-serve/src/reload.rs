@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
+use warden_observe::audit::Event;
 
 use rustls::ServerConfig;
 use warden_guard::{IdentityScopes, JwkSet, JwtPolicy, JwtVerifier};
@@ -153,12 +154,17 @@ impl Reloader {
             Ok((loaded, _)) => {
                 app.live.set(loaded);
                 tracing::info!(trigger = why, "reloaded certificates, CRLs, identities and JWT keys");
+                app.audit.record_detached(Event::new("reload").with("trigger", why));
             }
-            Err(e) => tracing::error!(
-                trigger = why,
-                error = %e,
-                "reload refused: a file is broken; keeping the previous certificates and credentials"
-            ),
+            Err(e) => {
+                tracing::error!(
+                    trigger = why,
+                    error = %e,
+                    "reload refused: a file is broken; keeping the previous certificates and credentials"
+                );
+                app.audit
+                    .record_detached(Event::new("reload_refused").with("trigger", why).with("error", e.to_string()));
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! The `warden` command: a thin CLI over the library crates, one module per subcommand.
 #![forbid(unsafe_code)]
 
+mod audit_log;
 mod config_cmd;
 mod keys;
 mod serve;
@@ -25,6 +26,9 @@ enum Command {
     /// Create, list and revoke API keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Verify the tamper-evident audit log.
+    #[command(subcommand)]
+    AuditLog(audit_log::AuditLogCommand),
     /// Check configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Keys(cmd) => keys::run(cmd),
+        Command::AuditLog(cmd) => audit_log::run(cmd),
         Command::Config(ConfigCommand::Check { file }) => config_cmd::check(&file),
     };
     match result {

@@ -86,6 +86,9 @@ pub struct Options {
     pub args: Vec<String>,
     pub state_dir: Option<PathBuf>,
     pub env: Vec<(String, String)>,
+    /// Runs the server under `ulimit -f` (512-byte blocks) with SIGXFSZ ignored, so a
+    /// write past the limit fails with EFBIG the way a full disk fails a write.
+    pub file_blocks: Option<u64>,
 }
 
 impl Options {
@@ -108,7 +111,16 @@ impl Server {
                 (Some(t), dir)
             }
         };
-        let mut cmd = warden();
+        let mut cmd = match opts.file_blocks {
+            None => warden(),
+            Some(blocks) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" \"$@\""))
+                    .arg(env!("CARGO_BIN_EXE_warden"));
+                sh
+            }
+        };
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
             .arg("--state-dir")
             .arg(&state_dir)
@@ -194,6 +206,17 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         status
+    }
+
+    /// The audit log directory under the state dir.
+    pub fn audit_dir(&self) -> PathBuf {
+        self.state_dir.join("audit")
+    }
+
+    /// Every record in the current audit file, parsed.
+    pub fn audit_records(&self) -> Vec<Value> {
+        let text = std::fs::read_to_string(self.audit_dir().join("audit.jsonl")).unwrap_or_default();
+        text.lines().map(|l| serde_json::from_str(l).expect("audit lines are JSON")).collect()
     }
 
     pub fn terminate(&self) {

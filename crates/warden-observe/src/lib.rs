@@ -1,0 +1,6 @@
+//! What Warden records about itself: a tamper-evident audit log of security events.
+//! Kept free of the server's dependencies so tools (`warden audit-log verify`) and
+//! other servers can use it alone.
+#![forbid(unsafe_code)]
+
+pub mod audit;
