@@ -13,8 +13,8 @@ impl FromArgMatches for SettingArgs {
         let mut pairs = Vec::new();
         for s in SETTINGS {
             if s.kind == Kind::Bool {
-                if m.get_flag(s.key) {
-                    pairs.push((s.key.to_string(), "true".to_string()));
+                if let Some(on) = m.get_one::<bool>(s.key) {
+                    pairs.push((s.key.to_string(), on.to_string()));
                 }
             } else if let Some(v) = m.get_one::<String>(s.key) {
                 pairs.push((s.key.to_string(), v.clone()));
@@ -38,7 +38,15 @@ impl Args for SettingArgs {
                 arg = arg.visible_alias(format!("jwt-{}", rest.replace('_', "-")));
             }
             let arg = match s.kind {
-                Kind::Bool => arg.action(ArgAction::SetTrue),
+                // `--flag` means true; `--flag=false` (or the variable set to false)
+                // turns off a setting that is on by default.
+                Kind::Bool => arg
+                    .action(ArgAction::Set)
+                    .num_args(0..=1)
+                    .require_equals(true)
+                    .default_missing_value("true")
+                    .value_parser(clap::value_parser!(bool))
+                    .value_name("BOOL"),
                 _ => arg.value_name(value_name(s.kind)),
             };
             cmd.arg(arg)

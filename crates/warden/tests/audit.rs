@@ -146,3 +146,32 @@ async fn a_full_disk_fails_closed_and_loses_no_record() {
     let (ok, out) = verify(&server.audit_dir());
     assert!(ok, "{out}");
 }
+
+#[tokio::test]
+async fn with_fail_closed_off_a_full_disk_still_answers() {
+    let server = Server::start_with(Options { file_blocks: Some(24), ..Options::args(&["--audit-fail-closed=false"]) });
+    let key = server.admin_key();
+    for _ in 0..200 {
+        let r = server.post_json("/v2/models/default/infer", &key, &digits_request(&[vec![0.5; 64]])).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let metrics = reqwest::get(server.metrics_url.clone().unwrap()).await.unwrap().text().await.unwrap();
+    assert!(!metrics.contains("warden_audit_write_failures_total 0"), "the limit was never reached: {metrics}");
+    assert!(server.stderr_text().contains("answering without an audit record"));
+}
+
+#[tokio::test]
+async fn a_throttled_address_is_recorded() {
+    let mut server = Server::start_with(Options::args(&["--auth-max-failures", "2"]));
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let r = server.client().get(server.endpoint("/v2")).bearer_auth("wdn_0000_guess").send().await.unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 429]);
+    server.terminate();
+    server.wait(Duration::from_secs(30));
+    let records = server.audit_records();
+    let reasons: Vec<&str> = of_kind(&records, "auth_failure").iter().map(|r| r["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons, ["invalid", "invalid", "throttled"]);
+}
