@@ -1,0 +1,191 @@
+//! The redactor. Every log line and every error message passes it, whatever field
+//! the value sits in, so a JSON parse error quoting a request body cannot carry an
+//! e-mail address or a card number into a log. Values are replaced by their kind
+//! (`[EMAIL]`, `[CARD]`) or by a keyed pseudonym (`[EMAIL:1f2e3d4c]`, HMAC-SHA256)
+//! that correlates one value across lines without revealing it. Credentials are
+//! always masked outright.
+
+mod checks;
+mod credentials;
+mod kind;
+mod scan;
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use hmac::{Hmac, Mac};
+use regex::Regex;
+use sha2::Sha256;
+
+pub use kind::Kind;
+
+/// What to do with IP addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum AddressMode {
+    Keep,
+    Mask,
+    #[default]
+    Pseudonymise,
+}
+
+/// How a redactor treats what it finds.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// Replace personal values by a pseudonym instead of their kind alone.
+    pub pseudonymise: bool,
+    pub addresses: AddressMode,
+    /// Extra patterns: (name, regex). Matches become `[NAME]`.
+    pub custom: Vec<(String, String)>,
+    /// The pseudonym key; a random one per process when not given (then pseudonyms
+    /// correlate only within one run).
+    pub key: Option<[u8; 32]>,
+}
+
+/// A value found in a text: its byte range and kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind,
+}
+
+pub struct Redactor {
+    credentials: credentials::Credentials,
+    secret_word: Regex,
+    custom: Vec<(String, Regex)>,
+    settings: Settings,
+    key: [u8; 32],
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("redaction pattern '{name}': {message}")]
+pub struct PatternError {
+    pub name: String,
+    pub message: String,
+}
+
+impl Redactor {
+    pub fn new(settings: Settings) -> Result<Redactor, PatternError> {
+        let credentials = credentials::Credentials::new();
+        let custom = settings
+            .custom
+            .iter()
+            .map(|(name, pattern)| {
+                Regex::new(pattern)
+                    .map(|r| (name.to_uppercase(), r))
+                    .map_err(|e| PatternError { name: name.clone(), message: e.to_string() })
+            })
+            .collect::<Result<_, _>>()?;
+        let key = settings.key.unwrap_or_else(|| {
+            let mut k = [0; 32];
+            let _ = getrandom::fill(&mut k);
+            k
+        });
+        let secret_word = Regex::new("(?i-u)secret").expect("a literal compiles");
+        Ok(Redactor { credentials, secret_word, custom, settings, key })
+    }
+
+    /// Every value found, in order, not overlapping. Credentials win over
+    /// numbers found inside them.
+    pub fn find(&self, text: &str) -> Vec<Finding> {
+        let mut found = self.credentials(text);
+        let mut others = Vec::new();
+        scan::emails(text, &mut others);
+        scan::ipv6(text, &mut others);
+        scan::numbers_and_ibans(text, &mut others);
+        let aws_context = found.iter().any(|f| f.kind == Kind::AwsKey) || self.secret_word.is_match(text);
+        if aws_context {
+            scan::aws_secrets(text, &mut others);
+        }
+        others.sort_by_key(|f| (f.start, usize::MAX - f.end));
+        for f in others {
+            if !found.iter().any(|k| k.start < f.end && f.start < k.end) {
+                found.push(f);
+            }
+        }
+        for (i, (_, regex)) in self.custom.iter().enumerate() {
+            for m in regex.find_iter(text) {
+                let overlaps = found.iter().any(|f| f.start < m.end() && m.start() < f.end);
+                if !overlaps && !m.is_empty() {
+                    found.push(Finding { start: m.start(), end: m.end(), kind: Kind::Custom(i) });
+                }
+            }
+        }
+        found.sort_by_key(|f| f.start);
+        found
+    }
+
+    fn credentials(&self, text: &str) -> Vec<Finding> {
+        let mut found = Vec::new();
+        self.credentials.find(text, &mut found);
+        found
+    }
+
+    /// The text with every finding replaced; borrowed when nothing was found.
+    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let found = self.find(text);
+        if found.iter().all(|f| f.kind.is_address() && self.settings.addresses == AddressMode::Keep) {
+            return Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for f in found {
+            out.push_str(&text[last..f.start]);
+            out.push_str(&self.replacement(f.kind, &text[f.start..f.end]));
+            last = f.end;
+        }
+        out.push_str(&text[last..]);
+        Cow::Owned(out)
+    }
+
+    fn replacement<'a>(&self, kind: Kind, value: &'a str) -> Cow<'a, str> {
+        let label = match kind {
+            Kind::Custom(i) => self.custom[i].0.as_str(),
+            Kind::Ipv4 | Kind::Ipv6 => "IP",
+            k => k.label(),
+        };
+        let pseudonymise = match kind {
+            Kind::Ipv4 | Kind::Ipv6 => match self.settings.addresses {
+                AddressMode::Keep => return Cow::Borrowed(value),
+                AddressMode::Mask => false,
+                AddressMode::Pseudonymise => true,
+            },
+            k if k.is_secret() => false,
+            _ => self.settings.pseudonymise,
+        };
+        if pseudonymise {
+            Cow::Owned(format!("[{label}:{}]", self.pseudonym(value)))
+        } else {
+            Cow::Owned(format!("[{label}]"))
+        }
+    }
+
+    /// A short keyed pseudonym of `value`: the same value gives the same pseudonym
+    /// under one key, and without the key it cannot be reversed or confirmed.
+    pub fn pseudonym(&self, value: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(value.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..4])
+    }
+}
+
+static GLOBAL: OnceLock<Redactor> = OnceLock::new();
+
+/// Makes `redactor` the one [`scrub`] uses. The first call wins; later calls (a
+/// second server in one process, in tests) keep the first.
+pub fn install(redactor: Redactor) {
+    let _ = GLOBAL.set(redactor);
+}
+
+/// The process's redactor: the installed one, or the defaults.
+pub fn global() -> &'static Redactor {
+    GLOBAL.get_or_init(|| Redactor::new(Settings::default()).expect("the built-in patterns compile"))
+}
+
+/// Redacts `text` with the process's redactor.
+pub fn scrub(text: &str) -> Cow<'_, str> {
+    global().redact(text)
+}
+
+#[cfg(test)]
+mod tests;
