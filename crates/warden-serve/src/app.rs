@@ -15,6 +15,7 @@ use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
+use tracing::Instrument;
 use warden_guard::{Action, Decision, FailureTracker, Identity, JwtRejection, ModelAccess, Verdict, authorize};
 use warden_model::{Model, Repository};
 use warden_observe::audit::AuditLog;
@@ -47,6 +48,10 @@ pub struct App {
     pub audit: Arc<AuditLog>,
     /// Refuse requests whose audit record cannot be written (the default).
     audit_fail_closed: bool,
+    /// Caller identities in log lines as they are (else pseudonymised).
+    log_identities: bool,
+    /// Debugging only: request bodies at debug level, redacted.
+    log_payloads: bool,
 }
 
 /// Each model's access lists, parsed from its config; a bad scope in any of them
@@ -104,6 +109,8 @@ impl App {
             access,
             audit,
             audit_fail_closed: config.audit.fail_closed,
+            log_identities: config.log.identities == "keep",
+            log_payloads: config.log.payloads,
             repo,
             keys,
             limits,
@@ -126,8 +133,17 @@ impl App {
             Ok(r) => {
                 let mut trail = Trail::new(peer, r.label());
                 let label = r.label();
-                let reply = self.dispatch(r, req, peer, cert, &mut trail).await.unwrap_or_else(ApiError::into_reply);
-                let mut reply = self.audited(&trail, reply).await;
+                // Every line logged while handling the request carries its id.
+                let span = tracing::info_span!("request", id = %trail.id);
+                let mut reply = async {
+                    let reply =
+                        self.dispatch(r, req, peer, cert, &mut trail).await.unwrap_or_else(ApiError::into_reply);
+                    let reply = self.audited(&trail, reply).await;
+                    trail.log(reply.status().as_u16(), self.log_identities);
+                    reply
+                }
+                .instrument(span)
+                .await;
                 if let Ok(id) = http::HeaderValue::from_str(&trail.id) {
                     reply.headers_mut().insert("x-request-id", id);
                 }
@@ -387,7 +403,14 @@ impl App {
         let limit = deadline.min(Instant::now() + self.limits.read_timeout);
         let body = Limited::new(req.into_body(), self.limits.max_body_size);
         match tokio::time::timeout_at(limit, body.collect()).await {
-            Ok(Ok(collected)) => Ok(collected.to_bytes()),
+            Ok(Ok(collected)) => {
+                let bytes = collected.to_bytes();
+                if self.log_payloads {
+                    let shown = &bytes[..bytes.len().min(4096)];
+                    tracing::debug!(bytes = bytes.len(), body = %String::from_utf8_lossy(shown), "request body");
+                }
+                Ok(bytes)
+            }
             Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
             Ok(Err(_)) => Err(ApiError::bad_request("the request body could not be read")),
             Err(_) => Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "request body not received in time")),

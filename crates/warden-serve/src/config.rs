@@ -29,6 +29,10 @@ pub enum Kind {
     LogLevel,
     ClientAuth,
     Text,
+    /// One of a fixed set of words.
+    Choice(&'static [&'static str]),
+    /// Named regexes: a TOML table, or `NAME=REGEX` lines from a flag.
+    Patterns,
 }
 
 impl Setting {
@@ -130,6 +134,36 @@ pub const SETTINGS: &[Setting] = &[
         kind: Kind::Duration,
         help: "window for auth.max_failures, and how long a throttled address waits [default: 60s]",
     },
+    Setting {
+        key: "log.format",
+        kind: Kind::Choice(&["auto", "json", "text"]),
+        help: "log lines as JSON or text; auto is JSON unless stderr is a terminal [default: auto]",
+    },
+    Setting {
+        key: "log.payloads",
+        kind: Kind::Bool,
+        help: "DEBUGGING ONLY: log request bodies at debug level, redacted [default: false]",
+    },
+    Setting {
+        key: "log.pseudonymise",
+        kind: Kind::Bool,
+        help: "replace personal data in logs by keyed pseudonyms ([EMAIL:1a2b3c4d]) instead of [EMAIL] [default: false]",
+    },
+    Setting {
+        key: "log.addresses",
+        kind: Kind::Choice(&["pseudonymise", "mask", "keep"]),
+        help: "IP addresses in logs [default: pseudonymise]",
+    },
+    Setting {
+        key: "log.identities",
+        kind: Kind::Choice(&["pseudonymise", "keep"]),
+        help: "caller identities in logs [default: pseudonymise]",
+    },
+    Setting {
+        key: "log.patterns",
+        kind: Kind::Patterns,
+        help: "extra redaction patterns: NAME=REGEX per line (in a file: a [log.patterns] table)",
+    },
     Setting { key: "audit.dir", kind: Kind::Path, help: "directory of the audit log [default: <state_dir>/audit]" },
     Setting {
         key: "audit.max_file_size",
@@ -158,6 +192,30 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting { key: "audit.stdout", kind: Kind::Bool, help: "also print audit records to stdout [default: false]" },
 ];
+
+/// What log lines may hold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogConfig {
+    pub format: String,
+    pub payloads: bool,
+    pub pseudonymise: bool,
+    pub addresses: String,
+    pub identities: String,
+    pub patterns: Vec<(String, String)>,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: "auto".into(),
+            payloads: false,
+            pseudonymise: false,
+            addresses: "pseudonymise".into(),
+            identities: "pseudonymise".into(),
+            patterns: Vec::new(),
+        }
+    }
+}
 
 /// The audit log: where, how often signed, and what happens when it cannot be written.
 #[derive(Clone, Debug, PartialEq)]
@@ -300,6 +358,7 @@ pub struct ServeConfig {
     pub auth: AuthLimits,
     pub jwt: JwtSettings,
     pub audit: AuditConfig,
+    pub log: LogConfig,
 }
 
 impl Default for ServeConfig {
@@ -322,6 +381,7 @@ impl Default for ServeConfig {
             auth: AuthLimits::default(),
             jwt: JwtSettings::default(),
             audit: AuditConfig::default(),
+            log: LogConfig::default(),
         }
     }
 }
@@ -434,6 +494,12 @@ impl ServeConfig {
             "auth.jwt.scope_claim" => self.jwt.scope_claim = Some(parse_text(&raw)?),
             "auth.max_failures" => self.auth.max_failures = parse_count(&raw)?,
             "auth.failure_window" => self.auth.failure_window = parse_duration(&raw)?,
+            "log.format" => self.log.format = parse_choice(&raw, key)?,
+            "log.payloads" => self.log.payloads = parse_bool(&raw)?,
+            "log.pseudonymise" => self.log.pseudonymise = parse_bool(&raw)?,
+            "log.addresses" => self.log.addresses = parse_choice(&raw, key)?,
+            "log.identities" => self.log.identities = parse_choice(&raw, key)?,
+            "log.patterns" => self.log.patterns.extend(parse_patterns(&raw)?),
             "audit.dir" => self.audit.dir = Some(parse_path(&raw)?),
             "audit.max_file_size" => self.audit.max_file_size = parse_size(&raw)?,
             "audit.checkpoint_every" => self.audit.checkpoint_every = parse_count(&raw)?,
@@ -564,6 +630,44 @@ fn parse_log_level(raw: &Raw<'_>) -> Result<String, String> {
         "error" | "warn" | "info" | "debug" | "trace" => Ok(s),
         _ => Err(format!("'{s}' is not one of error, warn, info, debug, trace")),
     }
+}
+
+/// A word from the setting's own list.
+fn parse_choice(raw: &Raw<'_>, key: &str) -> Result<String, String> {
+    let s = text(raw)?.trim().to_ascii_lowercase();
+    let words = match SETTINGS.iter().find(|k| k.key == key).map(|k| k.kind) {
+        Some(Kind::Choice(words)) => words,
+        _ => return Err("not a choice".into()),
+    };
+    if words.contains(&s.as_str()) { Ok(s) } else { Err(format!("'{s}' is not one of {}", words.join(", "))) }
+}
+
+/// Named patterns, checked to compile so a typo is found at start.
+fn parse_patterns(raw: &Raw<'_>) -> Result<Vec<(String, String)>, String> {
+    let pairs: Vec<(String, String)> = match raw {
+        Raw::Toml(toml::Value::Table(t)) => t
+            .iter()
+            .map(|(k, v)| v.as_str().map(|p| (k.clone(), p.to_string())).ok_or(format!("{k}: expected a string")))
+            .collect::<Result<_, _>>()?,
+        Raw::Text(s) => s
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                l.split_once('=')
+                    .map(|(n, p)| (n.trim().to_string(), p.to_string()))
+                    .ok_or(format!("'{l}' is not NAME=REGEX"))
+            })
+            .collect::<Result<_, _>>()?,
+        Raw::Toml(v) => return Err(format!("expected a table of NAME = \"REGEX\", found {}", v.type_str())),
+    };
+    for (name, _) in &pairs {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(format!("pattern name '{name}' must be letters, digits and _"));
+        }
+    }
+    let settings = warden_observe::redact::Settings { custom: pairs.clone(), ..Default::default() };
+    warden_observe::redact::Redactor::new(settings).map_err(|e| e.to_string())?;
+    Ok(pairs)
 }
 
 fn parse_jwks(raw: &Raw<'_>) -> Result<JwksSource, String> {
@@ -754,6 +858,17 @@ mod tests {
     }
 
     #[test]
+    fn redaction_patterns_come_from_a_table_or_lines_and_must_compile() {
+        let table = "[log.patterns]\norder = \"ORD-[0-9]{8}\"\n";
+        let c = load_toml(table).unwrap();
+        assert_eq!(c.log.patterns, [("order".to_string(), "ORD-[0-9]{8}".to_string())]);
+        let err = load_toml("[log.patterns]\nbad = \"(\"\n").unwrap_err();
+        assert!(err.0[0].contains("'bad'"), "{err}");
+        let err = load_toml("[log]\nformat = \"xml\"\n").unwrap_err();
+        assert!(err.0[0].contains("not one of auto, json, text"), "{err}");
+    }
+
+    #[test]
     fn every_setting_is_settable() {
         let mut c = ServeConfig::default();
         for s in SETTINGS {
@@ -767,6 +882,8 @@ mod tests {
                 Kind::LogLevel => "debug",
                 Kind::ClientAuth => "optional",
                 Kind::Text => "text",
+                Kind::Choice(words) => words[0],
+                Kind::Patterns => "order_id=ORD-[0-9]{8}",
             };
             c.set(s.key, Raw::Text(value)).unwrap_or_else(|e| panic!("{}: {e}", s.key));
         }

@@ -10,6 +10,7 @@ mod filestamp;
 mod jwks;
 mod keyring;
 mod metrics;
+mod observe;
 mod pool;
 mod protocol;
 mod reload;
@@ -31,6 +32,7 @@ use warden_observe::audit::{AuditLog, Event};
 
 pub use config::{AuthLimits, ClientAuth, ConfigError, HttpLimits, Kind, SETTINGS, ServeConfig, Setting};
 pub use error::SetupError;
+pub use observe::init_logging;
 pub use state::keys_path;
 pub use tls::TlsMaterial;
 

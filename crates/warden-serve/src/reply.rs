@@ -58,7 +58,10 @@ impl ApiError {
         struct Body<'a> {
             error: &'a str,
         }
-        let mut reply = json(self.status, &Body { error: &self.message });
+        // Messages can quote client input (a name, a parse error): they pass the
+        // redactor like log lines do.
+        let message = warden_observe::redact::scrub(&self.message);
+        let mut reply = json(self.status, &Body { error: &message });
         for (name, value) in self.headers {
             reply.headers_mut().insert(name, value);
         }

@@ -41,7 +41,7 @@ impl Route {
 
 pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
     let segments: Vec<&str> = path.trim_start_matches('/').trim_end_matches('/').split('/').collect();
-    let owned = |s: &str| s.to_string();
+    let owned = |s: &str| percent_decoded(s);
     let found = match segments.as_slice() {
         ["v2", "health", "live"] => Route::Live,
         ["v2", "health", "ready"] => Route::Ready,
@@ -67,9 +67,44 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
     Ok(found)
 }
 
+/// A path segment as the client meant it: clients percent-encode model names
+/// (tritonclient quotes them). Decoding also lets the redactor see a value that
+/// was encoded, before an error message quotes it. Bytes that do not decode to
+/// UTF-8 become U+FFFD, and then match no model.
+fn percent_decoded(segment: &str) -> String {
+    if !segment.contains('%') {
+        return segment.to_string();
+    }
+    let b = segment.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push(hi << 4 | lo);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn model_names_are_percent_decoded() {
+        let r = route(&Method::POST, "/v2/models/my%20model%2Fv/infer").unwrap();
+        assert_eq!(r, Route::Infer { model: "my model/v".into(), version: None });
+        assert_eq!(percent_decoded("a%zz%4"), "a%zz%4");
+        assert_eq!(percent_decoded("%ff"), "\u{fffd}");
+    }
 
     #[test]
     fn routes() {

@@ -102,6 +102,40 @@ impl Trail {
     }
 }
 
+impl Trail {
+    /// The request's log line: 5xx at warn, 4xx at info, the rest at debug (a
+    /// busy server answers thousands a second). The caller is pseudonymised
+    /// unless `keep_identity`; nothing here is client input but the source
+    /// address, which the redactor treats as configured.
+    pub fn log(&self, status: u16, keep_identity: bool) {
+        let caller = self.caller.as_ref().map(|(id, _)| {
+            if keep_identity { id.clone() } else { format!("[ID:{}]", warden_observe::redact::global().pseudonym(id)) }
+        });
+        let model = self.model.as_ref().map(|(name, _)| name.as_str());
+        let latency_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        macro_rules! line {
+            ($level:expr) => {
+                tracing::event!(
+                    $level,
+                    endpoint = self.route,
+                    status,
+                    latency_ms,
+                    source = %self.peer,
+                    caller = caller.as_deref(),
+                    model,
+                    rows = self.rows,
+                    "request"
+                )
+            };
+        }
+        match status {
+            500.. => line!(tracing::Level::WARN),
+            400..=499 => line!(tracing::Level::INFO),
+            _ => line!(tracing::Level::DEBUG),
+        }
+    }
+}
+
 /// A request id: unique within a run and not guessable from the previous one's
 /// neighbours across runs (a random start), short enough for every log line.
 fn request_id() -> String {

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use tracing_subscriber::EnvFilter;
 use warden_serve::ServeConfig;
 
 use crate::settings::SettingArgs;
@@ -26,7 +25,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    init_logging(&config.log_level);
+    warden_serve::init_logging(&config)?;
     warn_about_risks(&config);
     let prepared = warden_serve::prepare(config)?;
     if let Some(key) = &prepared.admin_key {
@@ -55,18 +54,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn init_logging(level: &str) {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new(level))
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
-}
-
 fn warn_about_risks(config: &ServeConfig) {
     if config.insecure_http {
         tracing::warn!(
             "INSECURE: --insecure-http serves plain HTTP; API keys and model inputs cross the network unencrypted"
+        );
+    }
+    if config.log.payloads {
+        tracing::warn!(
+            "DEBUGGING: log.payloads logs request bodies at debug level (redacted, but still client data); turn it off in production"
         );
     }
     if running_as_root() {

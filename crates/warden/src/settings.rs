@@ -69,5 +69,7 @@ fn value_name(kind: Kind) -> &'static str {
         Kind::ClientAuth => "MODE",
         Kind::Text => "TEXT",
         Kind::Bool => "BOOL",
+        Kind::Choice(_) => "WORD",
+        Kind::Patterns => "NAME=REGEX",
     }
 }
