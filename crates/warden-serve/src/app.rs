@@ -102,7 +102,7 @@ impl App {
         App {
             in_flight: Semaphore::new(limits.max_in_flight),
             pool: InferencePool::new(threads),
-            metrics: Metrics::default(),
+            metrics: metrics(&repo, &audit),
             failures: FailureTracker::new(max_failures, config.auth.failure_window, MAX_TRACKED_SOURCES),
             live,
             jwks_stale: tokio::sync::Notify::new(),
@@ -128,6 +128,8 @@ impl App {
     /// Answers one request. Never fails: every error is already an HTTP answer.
     pub async fn handle(&self, req: Request<Incoming>, peer: IpAddr, cert: Option<Arc<str>>) -> Reply {
         let _in_flight = self.metrics.enter();
+        let started = std::time::Instant::now();
+        let mut model_labels = (String::new(), String::new());
         let (label, mut reply) = match route(req.method(), req.uri().path()) {
             Ok(r @ (Route::Live | Route::Ready)) => (r.label(), health(r.label())),
             Ok(r) => {
@@ -144,6 +146,7 @@ impl App {
                 }
                 .instrument(span)
                 .await;
+                model_labels = trail.model_labels();
                 if let Ok(id) = http::HeaderValue::from_str(&trail.id) {
                     reply.headers_mut().insert("x-request-id", id);
                 }
@@ -152,7 +155,12 @@ impl App {
             Err(e) => ("unknown", e.into_reply()),
         };
         add_security_headers(&mut reply, self.tls);
-        self.metrics.record(label, reply.status().as_u16());
+        self.metrics.record(
+            label,
+            (&model_labels.0, &model_labels.1),
+            reply.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
         reply
     }
 
@@ -163,11 +171,11 @@ impl App {
         let Err(e) = self.audit.record(trail.event(reply.status().as_u16())).await else {
             return reply;
         };
-        self.metrics.audit_failure();
         if !self.audit_fail_closed {
             tracing::warn!(request_id = %trail.id, error = %e, "answering without an audit record (audit.fail_closed = false)");
             return reply;
         }
+        self.metrics.audit_failure();
         ApiError::unavailable("the audit log cannot be written; the request was refused", 5).into_reply()
     }
 
@@ -231,7 +239,7 @@ impl App {
                 let inputs = model.check_inputs(v1::decode(&body, &model)?, self.max_elements(&model))?;
                 let rows = rows(&inputs);
                 trail.rows(rows);
-                let outputs = self.pool.run(model, inputs).await?;
+                let outputs = self.run(&model, inputs).await?;
                 v1::encode(rows, &outputs)
             }
         }
@@ -249,8 +257,20 @@ impl App {
         let selected = v2::select_outputs(&model, &request)?;
         let inputs = model.check_inputs(request.inputs, self.max_elements(&model))?;
         trail.rows(rows(&inputs));
-        let outputs = self.pool.run(model.clone(), inputs).await?;
+        let outputs = self.run(&model, inputs).await?;
         Ok(v2::encode(&model, request.id.as_deref(), &outputs, &selected))
+    }
+
+    /// Runs the model on the pool and times it.
+    async fn run(
+        &self,
+        model: &Arc<Model>,
+        inputs: Vec<warden_model::NamedTensor>,
+    ) -> Result<Vec<warden_model::NamedTensor>, ApiError> {
+        let started = std::time::Instant::now();
+        let outputs = self.pool.run(model.clone(), inputs).await;
+        self.metrics.model_run(&model.name, &model.version, started.elapsed().as_secs_f64());
+        outputs
     }
 
     fn max_elements(&self, model: &Model) -> usize {
@@ -353,10 +373,12 @@ impl App {
             Decision::Allow => {}
             Decision::DenyHidden => {
                 trail.deny(Denial::Access("hidden"));
+                self.metrics.access_denied("hidden");
                 return Err(hidden());
             }
             Decision::DenyForbidden => {
                 trail.deny(Denial::Access("forbidden"));
+                self.metrics.access_denied("forbidden");
                 let verb = if action == Action::Infer { "run" } else { "read the metadata of" };
                 return Err(ApiError::new(StatusCode::FORBIDDEN, format!("not allowed to {verb} model '{name}'")));
             }
@@ -368,6 +390,7 @@ impl App {
                 (Some(key), Some(cert)) if decide(key) == Decision::Allow && decide(cert) == Decision::Allow => {}
                 _ => {
                     trail.deny(Denial::Access("require_both"));
+                    self.metrics.access_denied("require_both");
                     return Err(ApiError::new(
                         StatusCode::UNAUTHORIZED,
                         format!("model '{name}' needs both a client certificate and an API key that may use it"),
@@ -416,6 +439,15 @@ impl App {
             Err(_) => Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "request body not received in time")),
         }
     }
+}
+
+/// The metrics, with every loaded model version marked.
+fn metrics(repo: &Repository, audit: &AuditLog) -> Metrics {
+    let metrics = Metrics::new(audit.stats());
+    for model in repo.entries().flat_map(|e| e.versions.values()) {
+        metrics.model_loaded(&model.name, &model.version);
+    }
+    metrics
 }
 
 /// Rows in a request: the first dimension of its first input.

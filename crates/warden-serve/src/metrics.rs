@@ -1,19 +1,44 @@
-//! Request counters in the Prometheus text format, served on their own listener
-//! (loopback by default) so they never share a port with the inference API.
+//! The server's metrics (prometheus-client, OpenMetrics text), served on their own
+//! listener (loopback by default) so they never share a port with the inference
+//! API. Label values are chosen by the server, never by a client: a model label
+//! is set only for a model that exists, so a client cannot grow the series.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::{Registry, Unit};
+use warden_observe::audit::Stats;
 
-#[derive(Default)]
-pub struct Metrics {
-    requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
-    in_flight: AtomicI64,
-    auth_missing: AtomicU64,
-    auth_invalid: AtomicU64,
-    auth_throttled: AtomicU64,
-    audit_refused: AtomicU64,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    endpoint: &'static str,
+    model: String,
+    version: String,
+    code: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EndpointLabels {
+    endpoint: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ModelLabels {
+    model: String,
+    version: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: &'static str,
 }
 
 /// Why a request did not authenticate.
@@ -24,53 +49,135 @@ pub enum AuthFailure {
     Throttled,
 }
 
+impl AuthFailure {
+    fn label(self) -> &'static str {
+        match self {
+            AuthFailure::Missing => "missing",
+            AuthFailure::Invalid => "invalid",
+            AuthFailure::Throttled => "throttled",
+        }
+    }
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    request_seconds: Family<EndpointLabels, Histogram>,
+    model_seconds: Family<ModelLabels, Histogram>,
+    in_flight: Gauge,
+    auth_failures: Family<ReasonLabels, Counter>,
+    access_denied: Family<ReasonLabels, Counter>,
+    audit_refused: Counter,
+    models_loaded: Family<ModelLabels, Gauge>,
+}
+
+/// 0.5 ms to about 8 s, doubling: inference on small models sits at the low end,
+/// deadline hits at the high end.
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.0005, 2.0, 15))
+}
+
 impl Metrics {
-    pub fn record(&self, endpoint: &'static str, status: u16) {
-        let mut map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        *map.entry((endpoint, status)).or_default() += 1;
+    /// `audit` is the audit writer's own counters, exposed as they are.
+    pub fn new(audit: &Stats) -> Metrics {
+        let mut registry = Registry::with_prefix("warden");
+        let build = Family::<BuildLabels, Gauge>::default();
+        build.get_or_create(&BuildLabels { version: env!("CARGO_PKG_VERSION") }).set(1);
+        registry.register("build_info", "Warden version", build);
+        let requests = Family::default();
+        registry.register(
+            "http_requests",
+            "API requests answered, by endpoint, model, version and status code",
+            requests.clone(),
+        );
+        let request_seconds = Family::new_with_constructor(latency_histogram as fn() -> Histogram);
+        registry.register_with_unit(
+            "http_request_duration",
+            "Time from routing to the answer, audit write included",
+            Unit::Seconds,
+            request_seconds.clone(),
+        );
+        let model_seconds = Family::new_with_constructor(latency_histogram as fn() -> Histogram);
+        registry.register_with_unit(
+            "model_inference_duration",
+            "Time a model took to run, queueing for a worker included",
+            Unit::Seconds,
+            model_seconds.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register("http_requests_in_flight", "Requests being handled now", in_flight.clone());
+        let auth_failures = Family::default();
+        registry.register("auth_failures", "Requests refused authentication, by reason", auth_failures.clone());
+        let access_denied = Family::default();
+        registry.register(
+            "access_denied",
+            "Authenticated requests refused a model, by reason (hidden, forbidden, require_both)",
+            access_denied.clone(),
+        );
+        let audit_refused = Counter::default();
+        registry.register(
+            "audit_refused_requests",
+            "Requests answered 503 because their audit record could not be written",
+            audit_refused.clone(),
+        );
+        registry.register("audit_records", "Records written to the audit log", audit.records.clone());
+        registry.register("audit_write_errors", "Audit records that could not be written", audit.write_errors.clone());
+        let models_loaded = Family::default();
+        registry.register("model_loaded", "1 for each model version loaded and served", models_loaded.clone());
+        Metrics {
+            registry,
+            requests,
+            request_seconds,
+            model_seconds,
+            in_flight,
+            auth_failures,
+            access_denied,
+            audit_refused,
+            models_loaded,
+        }
+    }
+
+    pub fn model_loaded(&self, model: &str, version: &str) {
+        self.models_loaded.get_or_create(&ModelLabels { model: model.into(), version: version.into() }).set(1);
+    }
+
+    /// One answered request. `model` is empty unless the request named a model
+    /// that exists.
+    pub fn record(&self, endpoint: &'static str, model: (&str, &str), code: u16, seconds: f64) {
+        let labels = RequestLabels { endpoint, model: model.0.into(), version: model.1.into(), code };
+        self.requests.get_or_create(&labels).inc();
+        self.request_seconds.get_or_create(&EndpointLabels { endpoint }).observe(seconds);
+    }
+
+    pub fn model_run(&self, model: &str, version: &str, seconds: f64) {
+        self.model_seconds
+            .get_or_create(&ModelLabels { model: model.into(), version: version.into() })
+            .observe(seconds);
     }
 
     pub fn auth_failure(&self, reason: AuthFailure) {
-        let counter = match reason {
-            AuthFailure::Missing => &self.auth_missing,
-            AuthFailure::Invalid => &self.auth_invalid,
-            AuthFailure::Throttled => &self.auth_throttled,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        self.auth_failures.get_or_create(&ReasonLabels { reason: reason.label() }).inc();
+    }
+
+    pub fn access_denied(&self, reason: &'static str) {
+        self.access_denied.get_or_create(&ReasonLabels { reason }).inc();
     }
 
     /// A request refused because its audit record could not be written.
     pub fn audit_failure(&self) {
-        self.audit_refused.fetch_add(1, Ordering::Relaxed);
+        self.audit_refused.inc();
     }
 
     pub fn enter(&self) -> InFlight<'_> {
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.in_flight.inc();
         InFlight(self)
     }
 
+    /// The OpenMetrics text of every metric.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        out.push_str("# HELP warden_build_info Warden version.\n# TYPE warden_build_info gauge\n");
-        let _ = writeln!(out, "warden_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
-        out.push_str("# HELP warden_http_requests_total HTTP requests answered, by endpoint and status code.\n");
-        out.push_str("# TYPE warden_http_requests_total counter\n");
-        for ((endpoint, code), n) in self.requests.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            let _ = writeln!(out, "warden_http_requests_total{{endpoint=\"{endpoint}\",code=\"{code}\"}} {n}");
-        }
-        out.push_str("# HELP warden_auth_failures_total Requests refused authentication, by reason.\n");
-        out.push_str("# TYPE warden_auth_failures_total counter\n");
-        for (reason, n) in
-            [("missing", &self.auth_missing), ("invalid", &self.auth_invalid), ("throttled", &self.auth_throttled)]
-        {
-            let _ = writeln!(out, "warden_auth_failures_total{{reason=\"{reason}\"}} {}", n.load(Ordering::Relaxed));
-        }
-        out.push_str("# HELP warden_audit_write_failures_total Requests whose audit record could not be written.\n");
-        out.push_str("# TYPE warden_audit_write_failures_total counter\n");
-        let _ = writeln!(out, "warden_audit_write_failures_total {}", self.audit_refused.load(Ordering::Relaxed));
-        out.push_str("# HELP warden_http_requests_in_flight Requests being handled now.\n");
-        out.push_str("# TYPE warden_http_requests_in_flight gauge\n");
-        let _ = writeln!(out, "warden_http_requests_in_flight {}", self.in_flight.load(Ordering::Relaxed));
+        // Writing to a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
         out
     }
 }
@@ -79,6 +186,62 @@ pub struct InFlight<'a>(&'a Metrics);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.0.in_flight.dec();
+    }
+}
+
+/// The scrape answer: OpenMetrics for a scraper that asks for it (Prometheus
+/// does), else the classic text format (0.0.4) that older tools and
+/// `promtool check metrics` read.
+pub fn exposition(metrics: &Metrics, headers: &http::HeaderMap) -> (&'static str, String) {
+    let text = metrics.render();
+    let wants_openmetrics = headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/openmetrics-text"));
+    if wants_openmetrics {
+        ("application/openmetrics-text; version=1.0.0; charset=utf-8", text)
+    } else {
+        ("text/plain; version=0.0.4; charset=utf-8", classic(&text))
+    }
+}
+
+/// OpenMetrics text to the classic format: counters are named with their
+/// `_total` in HELP and TYPE, and the `# UNIT` and `# EOF` lines go.
+fn classic(openmetrics: &str) -> String {
+    let counters: std::collections::HashSet<&str> =
+        openmetrics.lines().filter_map(|l| l.strip_prefix("# TYPE ")?.strip_suffix(" counter")).collect();
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line.starts_with("# UNIT ") || line == "# EOF" {
+            continue;
+        }
+        let meta = ["# HELP ", "# TYPE "].into_iter().find(|p| line.starts_with(p));
+        match meta {
+            Some(prefix) => {
+                let rest = &line[prefix.len()..];
+                let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+                let suffix = if counters.contains(name) { "_total" } else { "" };
+                out.push_str(&format!("{prefix}{name}{suffix} {tail}"));
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classic_text_names_counters_with_total_and_drops_openmetrics_lines() {
+        let om = "# HELP warden_x Things.\n# TYPE warden_x counter\nwarden_x_total 3\n# HELP warden_d D.\n# TYPE warden_d histogram\n# UNIT warden_d seconds\nwarden_d_count 1\n# EOF\n";
+        let text = classic(om);
+        assert_eq!(
+            text,
+            "# HELP warden_x_total Things.\n# TYPE warden_x_total counter\nwarden_x_total 3\n# HELP warden_d D.\n# TYPE warden_d histogram\nwarden_d_count 1\n"
+        );
     }
 }

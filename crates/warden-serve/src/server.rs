@@ -190,7 +190,8 @@ pub async fn serve_metrics(app: Arc<App>, listener: TcpListener, token: Option<A
                     } else if !scrape_allowed(&req, token.as_deref()) {
                         ApiError::unauthorized(req.headers().contains_key(http::header::AUTHORIZATION)).into_reply()
                     } else {
-                        bytes_reply(StatusCode::OK, "text/plain; version=0.0.4", app.metrics.render().into())
+                        let (content_type, text) = crate::metrics::exposition(&app.metrics, req.headers());
+                        bytes_reply(StatusCode::OK, content_type, text.into())
                     };
                     Ok::<_, Infallible>(reply)
                 }

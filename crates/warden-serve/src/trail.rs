@@ -71,6 +71,14 @@ impl Trail {
         self.rows = Some(rows);
     }
 
+    /// (model, version) for metrics: empty unless the model exists.
+    pub fn model_labels(&self) -> (String, String) {
+        match &self.model {
+            Some((name, version)) => (name.clone(), version.clone().unwrap_or_default()),
+            None => (String::new(), String::new()),
+        }
+    }
+
     /// The record for this request, answered with `status`.
     pub fn event(&self, status: u16) -> Event {
         let kind = match self.denial {

@@ -134,7 +134,8 @@ async fn a_full_disk_fails_closed_and_loses_no_record() {
     let live = server.client().get(server.endpoint("/v2/health/live")).send().await.unwrap();
     assert_eq!(live.status(), StatusCode::OK);
     let metrics = reqwest::get(server.metrics_url.clone().unwrap()).await.unwrap().text().await.unwrap();
-    assert!(!metrics.contains("warden_audit_write_failures_total 0"), "{metrics}");
+    assert!(!metrics.contains("warden_audit_refused_requests_total 0"), "{metrics}");
+    assert!(!metrics.contains("warden_audit_write_errors_total 0"), "{metrics}");
     assert!(server.stderr_text().contains("audit log: write failed"), "{}", server.stderr_text());
 
     server.terminate();
@@ -156,7 +157,8 @@ async fn with_fail_closed_off_a_full_disk_still_answers() {
         assert_eq!(r.status(), StatusCode::OK);
     }
     let metrics = reqwest::get(server.metrics_url.clone().unwrap()).await.unwrap().text().await.unwrap();
-    assert!(!metrics.contains("warden_audit_write_failures_total 0"), "the limit was never reached: {metrics}");
+    assert!(!metrics.contains("warden_audit_write_errors_total 0"), "the limit was never reached: {metrics}");
+    assert!(metrics.contains("warden_audit_refused_requests_total 0"), "nothing was refused: {metrics}");
     assert!(server.stderr_text().contains("answering without an audit record"));
 }
 

@@ -192,9 +192,33 @@ async fn metrics_listener_counts_requests() {
     let client = server.client();
     client.get(server.endpoint("/v2/health/live")).send().await.unwrap();
     client.get(server.endpoint("/v2")).send().await.unwrap();
+    let key = server.admin_key();
+    let row = vec![0.0; 64];
+    let r = server.post_json("/v2/models/default/infer", &key, &digits_request(&[row])).await;
+    assert_eq!(r.status(), StatusCode::OK);
     let text = reqwest::get(server.metrics_url.clone().unwrap().to_string()).await.unwrap().text().await.unwrap();
-    assert!(text.contains("warden_http_requests_total{endpoint=\"live\",code=\"200\"} 1"), "{text}");
-    assert!(text.contains("warden_http_requests_total{endpoint=\"server_metadata\",code=\"401\"} 1"), "{text}");
+    for expected in [
+        "warden_http_requests_total{endpoint=\"live\",model=\"\",version=\"\",code=\"200\"} 1",
+        "warden_http_requests_total{endpoint=\"server_metadata\",model=\"\",version=\"\",code=\"401\"} 1",
+        "warden_http_requests_total{endpoint=\"infer\",model=\"default\",version=\"1\",code=\"200\"} 1",
+        "warden_model_inference_duration_seconds_count{model=\"default\",version=\"1\"} 1",
+        "warden_http_request_duration_seconds_bucket{le=\"+Inf\",endpoint=\"infer\"} 1",
+        "warden_model_loaded{model=\"default\",version=\"1\"} 1",
+        "warden_auth_failures_total{reason=\"missing\"} 1",
+        "# TYPE warden_http_requests_total counter",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    // A scraper that asks for OpenMetrics gets it.
+    let om = server
+        .client_plain()
+        .get(server.metrics_url.clone().unwrap())
+        .header("accept", "application/openmetrics-text")
+        .send()
+        .await
+        .unwrap();
+    assert!(om.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+    assert!(om.text().await.unwrap().ends_with("# EOF\n"));
 }
 
 #[tokio::test]

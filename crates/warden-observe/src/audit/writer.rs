@@ -8,10 +8,11 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+use prometheus_client::metrics::counter::Counter;
 use tokio::sync::oneshot;
 
 use super::chain::{self, GENESIS, Hash};
@@ -49,11 +50,11 @@ impl AuditSettings {
     }
 }
 
-/// Counters the metrics listener reads.
+/// Counters the metrics listener exposes as they are.
 #[derive(Debug, Default)]
 pub struct Stats {
-    pub records: AtomicU64,
-    pub write_errors: AtomicU64,
+    pub records: Counter,
+    pub write_errors: Counter,
     /// False from a failed write until the next one succeeds.
     pub healthy: AtomicBool,
 }
@@ -225,10 +226,10 @@ impl Writer {
                 self.first_seq.get_or_insert(self.seq + 1);
                 (self.seq, self.prev) = (seq, prev);
                 self.unsigned += n;
-                self.stats.records.fetch_add(n, Ordering::Relaxed);
+                self.stats.records.inc_by(n);
             }
             Err(_) => {
-                self.stats.write_errors.fetch_add(n, Ordering::Relaxed);
+                self.stats.write_errors.inc_by(n);
             }
         }
         for (_, ack) in batch {
@@ -296,7 +297,7 @@ impl Writer {
         (self.seq, self.prev) = (seq, hash);
         self.unsigned = 0;
         self.last_checkpoint = Instant::now();
-        self.stats.records.fetch_add(1, Ordering::Relaxed);
+        self.stats.records.inc();
         if let Err(e) = write_head(&self.settings.dir, &line) {
             tracing::error!(error = %e, "audit log: cannot update the signed head");
         }

@@ -164,6 +164,11 @@ impl Server {
     }
 
     /// A reqwest client that trusts this server's certificate.
+    /// A client for the plain-HTTP metrics listener.
+    pub fn client_plain(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
     pub fn client(&self) -> reqwest::Client {
         client_trusting(&self.cert_pem())
     }
