@@ -191,6 +191,11 @@ pub const SETTINGS: &[Setting] = &[
         help: "refuse requests with 503 while the audit log cannot be written [default: true]",
     },
     Setting { key: "audit.stdout", kind: Kind::Bool, help: "also print audit records to stdout [default: false]" },
+    Setting {
+        key: "audit.syslog",
+        kind: Kind::Path,
+        help: "also send audit records to this syslog socket, e.g. /dev/log (RFC 5424) [default: none]",
+    },
 ];
 
 /// What log lines may hold.
@@ -227,6 +232,7 @@ pub struct AuditConfig {
     pub fsync: bool,
     pub fail_closed: bool,
     pub stdout: bool,
+    pub syslog: Option<PathBuf>,
 }
 
 impl Default for AuditConfig {
@@ -239,6 +245,7 @@ impl Default for AuditConfig {
             fsync: true,
             fail_closed: true,
             stdout: false,
+            syslog: None,
         }
     }
 }
@@ -507,6 +514,7 @@ impl ServeConfig {
             "audit.fsync" => self.audit.fsync = parse_bool(&raw)?,
             "audit.fail_closed" => self.audit.fail_closed = parse_bool(&raw)?,
             "audit.stdout" => self.audit.stdout = parse_bool(&raw)?,
+            "audit.syslog" => self.audit.syslog = Some(parse_path(&raw)?),
             _ => return Err("unknown key".into()),
         }
         Ok(())

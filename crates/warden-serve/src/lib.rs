@@ -25,6 +25,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use sha2::Digest;
 use tokio::net::TcpListener;
 use warden_guard::KeyStore;
 use warden_model::Repository;
@@ -88,8 +89,12 @@ fn start_event(repo: &Repository, config: &ServeConfig, created_admin_key: bool)
         .flat_map(|e| e.versions.values())
         .map(|m| serde_json::json!({"name": m.name, "version": m.version, "sha256": m.digest}))
         .collect();
+    // A digest of the effective settings: a changed configuration between two
+    // starts shows in the log without the log holding the configuration.
+    let settings = format!("{config:?}");
     Event::new("server_start")
         .with("version", env!("CARGO_PKG_VERSION"))
+        .with("config_sha256", hex::encode(sha2::Sha256::digest(settings.as_bytes())))
         .with("listen", config.listen.to_string())
         .with("tls", !config.insecure_http)
         .with("mtls", config.tls_client_ca.is_some())

@@ -167,6 +167,7 @@ pub fn settings(config: &ServeConfig) -> AuditSettings {
         checkpoint_interval: a.checkpoint_interval,
         fsync: a.fsync,
         stdout: a.stdout,
+        syslog: a.syslog.clone(),
     }
 }
 

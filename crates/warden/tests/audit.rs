@@ -177,3 +177,28 @@ async fn a_throttled_address_is_recorded() {
     let reasons: Vec<&str> = of_kind(&records, "auth_failure").iter().map(|r| r["reason"].as_str().unwrap()).collect();
     assert_eq!(reasons, ["invalid", "invalid", "throttled"]);
 }
+
+#[tokio::test]
+async fn records_also_go_to_stdout_and_syslog_when_asked() {
+    let temp = tempfile::tempdir().unwrap();
+    let socket_path = temp.path().join("syslog.sock");
+    let syslog = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    syslog.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let server =
+        Server::start_with(Options::args(&["--audit-stdout", "--audit-syslog", socket_path.to_str().unwrap()]));
+    let key = server.admin_key();
+    let r = server.post_json("/v2/models/default/infer", &key, &digits_request(&[vec![0.0; 64]])).await;
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    let mut buf = vec![0; 65536];
+    let mut seen = Vec::new();
+    while !seen.iter().any(|m: &String| m.contains(&id)) {
+        let n = syslog.recv(&mut buf).expect("a syslog datagram within 10 s");
+        seen.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    let message = seen.iter().find(|m| m.contains(&id)).unwrap();
+    assert!(message.starts_with("<85>1 "), "{message}");
+    let record = &message[message.find('{').unwrap()..];
+    assert_eq!(serde_json::from_str::<Value>(record).unwrap()["kind"], "inference");
+    let stdout = server.stdout.lock().unwrap().join("\n");
+    assert!(stdout.contains(&format!("\"request_id\":\"{id}\"")), "{stdout}");
+}

@@ -7,6 +7,7 @@ mod error;
 mod event;
 mod files;
 mod signer;
+mod syslog;
 mod verify;
 mod writer;
 

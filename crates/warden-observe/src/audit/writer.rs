@@ -35,6 +35,8 @@ pub struct AuditSettings {
     pub fsync: bool,
     /// Also print every record to stdout, for log collectors.
     pub stdout: bool,
+    /// Also send every record to this syslog socket (`/dev/log`), RFC 5424.
+    pub syslog: Option<PathBuf>,
 }
 
 impl AuditSettings {
@@ -46,6 +48,7 @@ impl AuditSettings {
             checkpoint_interval: Duration::from_secs(60),
             fsync: true,
             stdout: false,
+            syslog: None,
         }
     }
 }
@@ -131,10 +134,12 @@ struct Writer {
     unsigned: u64,
     last_checkpoint: Instant,
     stats: Arc<Stats>,
+    syslog: Option<super::syslog::Syslog>,
 }
 
 impl Writer {
     fn open(settings: AuditSettings) -> Result<Writer, AuditError> {
+        let settings_copy = settings.clone();
         let dir = settings.dir.clone();
         fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(AuditError::io(&dir))?;
         let key = CheckpointKey::load_or_create(&dir)?;
@@ -157,6 +162,7 @@ impl Writer {
             prev,
             unsigned: 0,
             last_checkpoint: Instant::now(),
+            syslog: settings_syslog(&settings_copy),
             stats,
         };
         if recovered > 0 {
@@ -259,6 +265,9 @@ impl Writer {
                     let mut out = std::io::stdout().lock();
                     let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
                 }
+                if let Some(syslog) = &self.syslog {
+                    syslog.send_lines(text);
+                }
                 Ok(())
             }
             Err(e) => {
@@ -334,6 +343,10 @@ impl Writer {
             Err(e) => tracing::error!(error = %e, "audit log: rotation failed; writing on to the same file"),
         }
     }
+}
+
+fn settings_syslog(settings: &AuditSettings) -> Option<super::syslog::Syslog> {
+    settings.syslog.as_deref().map(super::syslog::Syslog::new)
 }
 
 /// A crash between `write` and the end of a line leaves half a record that was
