@@ -19,22 +19,104 @@ pub enum Format {
     Text,
 }
 
+/// Keeps trace export running; dropping it flushes the spans still queued.
+#[derive(Default)]
+pub struct Guard {
+    #[cfg(feature = "otlp")]
+    provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        #[cfg(feature = "otlp")]
+        if let Some(provider) = self.provider.take() {
+            let _ = provider.shutdown();
+        }
+    }
+}
+
+/// Whether this build can export traces (the `otlp` cargo feature).
+pub const OTLP_BUILT_IN: bool = cfg!(feature = "otlp");
+
 /// Installs the process's subscriber. Call after [`redact::install`], so lines
-/// are redacted with the configured settings.
-pub fn init(level: &str, format: Format) {
+/// are redacted with the configured settings. `otlp` is a collector's
+/// OTLP/HTTP endpoint (`http://collector:4318`), honoured when built with the
+/// `otlp` feature.
+pub fn init(level: &str, format: Format, otlp: Option<&str>) -> Result<Guard, String> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
     let json = match format {
         Format::Auto => !std::io::stderr().is_terminal(),
         Format::Json => true,
         Format::Text => false,
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(EnvFilter::new(level)).with_writer(Redacting);
-    let result = if json {
-        builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init()
-    } else {
-        builder.with_target(false).try_init()
+    let json_layer = json.then(|| {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_writer(Redacting)
+    });
+    let text_layer = (!json).then(|| tracing_subscriber::fmt::layer().with_target(false).with_writer(Redacting));
+    let registry = tracing_subscriber::registry().with(EnvFilter::new(level)).with(json_layer).with(text_layer);
+    let mut guard = Guard::default();
+    #[cfg(feature = "otlp")]
+    let registry = {
+        let exported = match otlp {
+            Some(endpoint) => {
+                let (layer, provider) = otlp::layer(endpoint)?;
+                guard.provider = Some(provider);
+                Some(layer)
+            }
+            None => None,
+        };
+        registry.with(exported)
     };
+    #[cfg(not(feature = "otlp"))]
+    if otlp.is_some() {
+        return Err("trace export needs a build with the otlp feature: cargo build --release --features otlp".into());
+    }
     // A second init (tests starting two servers in one process) keeps the first.
-    let _ = result;
+    let _ = registry.try_init();
+    let _ = &mut guard;
+    Ok(guard)
+}
+
+#[cfg(feature = "otlp")]
+mod otlp {
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_otlp::{Protocol, SpanExporter, WithExportConfig};
+    use opentelemetry_sdk::Resource;
+    use opentelemetry_sdk::trace::SdkTracerProvider;
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::filter::filter_fn;
+
+    /// Spans only, and only Warden's own: events carry log fields (a source
+    /// address, a logged body) that must pass the redactor, and the redactor sits
+    /// in the log writer, not on this path. Spans carry names, timings and the
+    /// request id.
+    pub fn layer<S>(endpoint: &str) -> Result<(impl Layer<S>, SdkTracerProvider), String>
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        let base = endpoint.trim_end_matches('/');
+        let url = if base.ends_with("/v1/traces") { base.to_string() } else { format!("{base}/v1/traces") };
+        let exporter = SpanExporter::builder()
+            .with_http()
+            .with_protocol(Protocol::HttpBinary)
+            .with_endpoint(url)
+            .build()
+            .map_err(|e| format!("otlp exporter: {e}"))?;
+        let resource = Resource::builder().with_service_name("warden").build();
+        let provider = SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build();
+        let tracer = provider.tracer("warden");
+        let layer = tracing_opentelemetry::layer()
+            .with_tracer(tracer)
+            .with_filter(filter_fn(|meta| meta.is_span() && meta.target().starts_with("warden")));
+        Ok((layer, provider))
+    }
 }
 
 /// Hands out a [`RedactingLine`] per event.

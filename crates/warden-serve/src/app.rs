@@ -168,7 +168,8 @@ impl App {
     /// it cannot be written the answer becomes a 503 (fail closed, the default), so
     /// no inference answer ever leaves without its record.
     async fn audited(&self, trail: &Trail, reply: Reply) -> Reply {
-        let Err(e) = self.audit.record(trail.event(reply.status().as_u16())).await else {
+        let record = self.audit.record(trail.event(reply.status().as_u16()));
+        let Err(e) = record.instrument(tracing::info_span!("audit_write")).await else {
             return reply;
         };
         if !self.audit_fail_closed {
@@ -268,7 +269,8 @@ impl App {
         inputs: Vec<warden_model::NamedTensor>,
     ) -> Result<Vec<warden_model::NamedTensor>, ApiError> {
         let started = std::time::Instant::now();
-        let outputs = self.pool.run(model.clone(), inputs).await;
+        let span = tracing::info_span!("model_run", model = %model.name, version = %model.version);
+        let outputs = self.pool.run(model.clone(), inputs).instrument(span).await;
         self.metrics.model_run(&model.name, &model.version, started.elapsed().as_secs_f64());
         outputs
     }

@@ -164,6 +164,11 @@ pub const SETTINGS: &[Setting] = &[
         kind: Kind::Patterns,
         help: "extra redaction patterns: NAME=REGEX per line (in a file: a [log.patterns] table)",
     },
+    Setting {
+        key: "otlp.endpoint",
+        kind: Kind::Text,
+        help: "export request traces to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318 (needs the otlp build feature)",
+    },
     Setting { key: "audit.dir", kind: Kind::Path, help: "directory of the audit log [default: <state_dir>/audit]" },
     Setting {
         key: "audit.max_file_size",
@@ -366,6 +371,7 @@ pub struct ServeConfig {
     pub jwt: JwtSettings,
     pub audit: AuditConfig,
     pub log: LogConfig,
+    pub otlp_endpoint: Option<String>,
 }
 
 impl Default for ServeConfig {
@@ -389,6 +395,7 @@ impl Default for ServeConfig {
             jwt: JwtSettings::default(),
             audit: AuditConfig::default(),
             log: LogConfig::default(),
+            otlp_endpoint: None,
         }
     }
 }
@@ -507,6 +514,7 @@ impl ServeConfig {
             "log.addresses" => self.log.addresses = parse_choice(&raw, key)?,
             "log.identities" => self.log.identities = parse_choice(&raw, key)?,
             "log.patterns" => self.log.patterns.extend(parse_patterns(&raw)?),
+            "otlp.endpoint" => self.otlp_endpoint = Some(parse_text(&raw)?),
             "audit.dir" => self.audit.dir = Some(parse_path(&raw)?),
             "audit.max_file_size" => self.audit.max_file_size = parse_size(&raw)?,
             "audit.checkpoint_every" => self.audit.checkpoint_every = parse_count(&raw)?,
@@ -581,6 +589,15 @@ impl ServeConfig {
         ] {
             if d.is_zero() {
                 errors.push(format!("{name} must be longer than zero"));
+            }
+        }
+        if let Some(endpoint) = &self.otlp_endpoint {
+            if !warden_observe::logging::OTLP_BUILT_IN {
+                errors.push("otlp.endpoint: this build has no trace export; build with --features otlp".into());
+            } else if !endpoint.starts_with("http://") {
+                errors.push(format!(
+                    "otlp.endpoint: '{endpoint}' must be an http:// URL of a local collector or agent (it forwards with TLS)"
+                ));
             }
         }
         if self.audit.max_file_size < 4096 {
@@ -874,6 +891,13 @@ mod tests {
         assert!(err.0[0].contains("'bad'"), "{err}");
         let err = load_toml("[log]\nformat = \"xml\"\n").unwrap_err();
         assert!(err.0[0].contains("not one of auto, json, text"), "{err}");
+    }
+
+    #[test]
+    fn an_otlp_endpoint_needs_the_feature_and_plain_http() {
+        let err = load_toml("[otlp]\nendpoint = \"https://collector:4318\"\n").unwrap_err();
+        let expected = if cfg!(feature = "otlp") { "must be an http:// URL" } else { "build with --features otlp" };
+        assert!(err.0[0].contains(expected), "{err}");
     }
 
     #[test]

@@ -12,7 +12,8 @@ use crate::state;
 
 const PSEUDONYM_KEY: &str = "log-pseudonym.key";
 
-pub fn init_logging(config: &ServeConfig) -> Result<(), SetupError> {
+/// Returns what keeps trace export running: hold it until the server stops.
+pub fn init_logging(config: &ServeConfig) -> Result<logging::Guard, SetupError> {
     state::create_private_dir(&config.state_dir)?;
     let key = pseudonym_key(&config.state_dir)?;
     let log = &config.log;
@@ -28,8 +29,7 @@ pub fn init_logging(config: &ServeConfig) -> Result<(), SetupError> {
         "text" => Format::Text,
         _ => Format::Auto,
     };
-    logging::init(&config.log_level, format);
-    Ok(())
+    logging::init(&config.log_level, format, config.otlp_endpoint.as_deref()).map_err(SetupError::Unsafe)
 }
 
 /// The key behind log pseudonyms, kept across restarts so one client's lines

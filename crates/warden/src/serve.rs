@@ -25,7 +25,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    warden_serve::init_logging(&config)?;
+    let _traces = warden_serve::init_logging(&config)?;
     warn_about_risks(&config);
     let prepared = warden_serve::prepare(config)?;
     if let Some(key) = &prepared.admin_key {
