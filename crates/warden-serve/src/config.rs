@@ -65,6 +65,11 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting { key: "insecure_http", kind: Kind::Bool, help: "serve plain HTTP without TLS (logs a warning)" },
     Setting { key: "log_level", kind: Kind::LogLevel, help: "error, warn, info, debug or trace [default: info]" },
+    Setting {
+        key: "log_payloads",
+        kind: Kind::Bool,
+        help: "DEBUGGING ONLY: log request bodies at debug level, redacted [default: false]",
+    },
     Setting { key: "tls.cert", kind: Kind::Path, help: "PEM certificate chain (default: generated, self-signed)" },
     Setting { key: "tls.key", kind: Kind::Path, help: "PEM private key for --tls-cert" },
     Setting { key: "tls.client_ca", kind: Kind::Path, help: "PEM CA bundle: verify client certificates (mTLS)" },
@@ -138,11 +143,6 @@ pub const SETTINGS: &[Setting] = &[
         key: "log.format",
         kind: Kind::Choice(&["auto", "json", "text"]),
         help: "log lines as JSON or text; auto is JSON unless stderr is a terminal [default: auto]",
-    },
-    Setting {
-        key: "log.payloads",
-        kind: Kind::Bool,
-        help: "DEBUGGING ONLY: log request bodies at debug level, redacted [default: false]",
     },
     Setting {
         key: "log.pseudonymise",
@@ -509,7 +509,7 @@ impl ServeConfig {
             "auth.max_failures" => self.auth.max_failures = parse_count(&raw)?,
             "auth.failure_window" => self.auth.failure_window = parse_duration(&raw)?,
             "log.format" => self.log.format = parse_choice(&raw, key)?,
-            "log.payloads" => self.log.payloads = parse_bool(&raw)?,
+            "log_payloads" => self.log.payloads = parse_bool(&raw)?,
             "log.pseudonymise" => self.log.pseudonymise = parse_bool(&raw)?,
             "log.addresses" => self.log.addresses = parse_choice(&raw, key)?,
             "log.identities" => self.log.identities = parse_choice(&raw, key)?,

@@ -62,7 +62,7 @@ fn warn_about_risks(config: &ServeConfig) {
     }
     if config.log.payloads {
         tracing::warn!(
-            "DEBUGGING: log.payloads logs request bodies at debug level (redacted, but still client data); turn it off in production"
+            "DEBUGGING: log_payloads logs request bodies at debug level (redacted, but still client data); turn it off in production"
         );
     }
     if running_as_root() {

@@ -88,20 +88,32 @@ impl Redactor {
     /// Every value found, in order, not overlapping. Credentials win over
     /// numbers found inside them.
     pub fn find(&self, text: &str) -> Vec<Finding> {
-        let mut found = self.credentials(text);
-        let mut others = Vec::new();
-        scan::emails(text, &mut others);
-        scan::ipv6(text, &mut others);
-        scan::numbers_and_ibans(text, &mut others);
+        // One vector for everything (a line with nothing to redact allocates
+        // nothing): credentials first, then what the scanners find.
+        let mut found = Vec::new();
+        self.credentials.find(text, &mut found);
+        let credentials = found.len();
         let aws_context = found.iter().any(|f| f.kind == Kind::AwsKey) || self.secret_word.is_match(text);
+        scan::emails(text, &mut found);
+        scan::ipv6(text, &mut found);
+        scan::numbers_and_ibans(text, &mut found);
         if aws_context {
-            scan::aws_secrets(text, &mut others);
+            scan::aws_secrets(text, &mut found);
         }
-        others.sort_by_key(|f| (f.start, usize::MAX - f.end));
-        for f in others {
-            if !found.iter().any(|k| k.start < f.end && f.start < k.end) {
-                found.push(f);
+        if found.len() > credentials {
+            found[credentials..].sort_by_key(|f| (f.start, usize::MAX - f.end));
+            let mut kept = credentials;
+            let mut last_end = 0;
+            for i in credentials..found.len() {
+                let f = found[i];
+                let inside_credential = found[..credentials].iter().any(|k| k.start < f.end && f.start < k.end);
+                if !inside_credential && f.start >= last_end {
+                    found[kept] = f;
+                    kept += 1;
+                    last_end = f.end;
+                }
             }
+            found.truncate(kept);
         }
         for (i, (_, regex)) in self.custom.iter().enumerate() {
             for m in regex.find_iter(text) {
@@ -115,12 +127,6 @@ impl Redactor {
         found
     }
 
-    fn credentials(&self, text: &str) -> Vec<Finding> {
-        let mut found = Vec::new();
-        self.credentials.find(text, &mut found);
-        found
-    }
-
     /// The text with every finding replaced; borrowed when nothing was found.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let found = self.find(text);
@@ -131,14 +137,16 @@ impl Redactor {
         let mut last = 0;
         for f in found {
             out.push_str(&text[last..f.start]);
-            out.push_str(&self.replacement(f.kind, &text[f.start..f.end]));
+            self.replace(&mut out, f.kind, &text[f.start..f.end]);
             last = f.end;
         }
         out.push_str(&text[last..]);
         Cow::Owned(out)
     }
 
-    fn replacement<'a>(&self, kind: Kind, value: &'a str) -> Cow<'a, str> {
+    /// Appends what stands for `value`: `[KIND]`, `[KIND:pseudonym]`, or the value
+    /// itself (addresses, when kept).
+    fn replace(&self, out: &mut String, kind: Kind, value: &str) {
         let label = match kind {
             Kind::Custom(i) => self.custom[i].0.as_str(),
             Kind::Ipv4 | Kind::Ipv6 => "IP",
@@ -146,18 +154,20 @@ impl Redactor {
         };
         let pseudonymise = match kind {
             Kind::Ipv4 | Kind::Ipv6 => match self.settings.addresses {
-                AddressMode::Keep => return Cow::Borrowed(value),
+                AddressMode::Keep => return out.push_str(value),
                 AddressMode::Mask => false,
                 AddressMode::Pseudonymise => true,
             },
             k if k.is_secret() => false,
             _ => self.settings.pseudonymise,
         };
+        out.push('[');
+        out.push_str(label);
         if pseudonymise {
-            Cow::Owned(format!("[{label}:{}]", self.pseudonym(value)))
-        } else {
-            Cow::Owned(format!("[{label}]"))
+            out.push(':');
+            out.push_str(&self.pseudonym(value));
         }
+        out.push(']');
     }
 
     /// A short keyed pseudonym of `value`: the same value gives the same pseudonym
