@@ -29,7 +29,7 @@ pub struct FailureTracker {
 }
 
 /// The key a source is counted under: the address, or its /64 for IPv6.
-fn source_key(ip: IpAddr) -> IpAddr {
+pub fn source_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

@@ -9,10 +9,11 @@ mod identities;
 mod identity;
 mod jwt;
 mod keys;
+pub mod limits;
 mod scope;
 
 pub use error::GuardError;
-pub use failures::{FailureTracker, Verdict};
+pub use failures::{FailureTracker, Verdict, source_key};
 pub use identities::IdentityScopes;
 pub use identity::Identity;
 pub use jsonwebtoken::jwk::JwkSet;

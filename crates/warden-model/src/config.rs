@@ -25,6 +25,43 @@ pub struct ModelConfig {
     /// Which scopes may run, describe or see this model; absent = `infer:<model>`
     /// and `infer:*` may do everything.
     pub access: Option<AccessLists>,
+    /// Rate limits and budgets for this model, over the server's `[limits]`;
+    /// the server parses and checks them at start.
+    pub limits: Option<LimitsConfig>,
+    /// How much of the model's answer leaves the server.
+    pub output: Option<OutputConfig>,
+}
+
+/// `[limits]` as written: rates stay text (`"100/s"`) for the server to parse.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub rate: Option<String>,
+    pub burst: Option<u32>,
+    pub per_address_rate: Option<String>,
+    pub per_address_burst: Option<u32>,
+    pub daily_rows: Option<u64>,
+    pub monthly_rows: Option<u64>,
+    pub concurrency: Option<u32>,
+}
+
+/// `[output]`: answer hardening against extraction. Probabilities help an
+/// attacker most (one equation per query for a linear model); these cut them
+/// down or out.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    /// Keep only the N highest probabilities of each row; the rest become 0.
+    pub top_k: Option<usize>,
+    /// Round probabilities to this many decimals.
+    pub round_probabilities: Option<u32>,
+    /// Answer the label alone; probability outputs are never sent.
+    #[serde(default)]
+    pub label_only: bool,
+    /// The output holding probabilities [default: the one float output of rank 2].
+    pub probabilities: Option<String>,
+    /// The output holding the label [default: the one non-float output].
+    pub label: Option<String>,
 }
 
 /// Scope lists of `[access]`, as written; the server parses and checks them at start.
@@ -59,6 +96,16 @@ mod tests {
     fn rejects_unknown_keys() {
         let err = ModelConfig::parse("allow_nan = true", Path::new("c.toml")).unwrap_err();
         assert!(err.to_string().contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn parses_limits_and_output() {
+        let text = "[limits]\nrate = \"10/s\"\ndaily_rows = 500\n[output]\ntop_k = 3\nlabel_only = true\n";
+        let c = ModelConfig::parse(text, Path::new("c.toml")).unwrap();
+        assert_eq!(c.limits.unwrap().rate.as_deref(), Some("10/s"));
+        let output = c.output.unwrap();
+        assert_eq!((output.top_k, output.label_only), (Some(3), true));
+        assert!(ModelConfig::parse("[output]\ntopk = 3", Path::new("c.toml")).is_err());
     }
 
     #[test]

@@ -22,7 +22,9 @@ use warden_observe::audit::AuditLog;
 
 use crate::config::{HttpLimits, ServeConfig};
 use crate::keyring::KeyRing;
+use crate::limiter::{Admitted, Limiter, Refusal};
 use crate::metrics::{AuthFailure, Metrics};
+use crate::output::{self, OutputPolicy};
 use crate::pool::InferencePool;
 use crate::protocol::{v1, v2};
 use crate::reload::Live;
@@ -52,6 +54,9 @@ pub struct App {
     log_identities: bool,
     /// Debugging only: request bodies at debug level, redacted.
     log_payloads: bool,
+    pub limiter: Limiter,
+    /// Output hardening per (model, version), from each model's `[output]`.
+    outputs: HashMap<(String, String), OutputPolicy>,
 }
 
 /// Each model's access lists, parsed from its config; a bad scope in any of them
@@ -86,16 +91,20 @@ pub struct Caller {
 /// Addresses whose failed attempts are remembered at once; past that the oldest go.
 const MAX_TRACKED_SOURCES: usize = 100_000;
 
+/// What a server is built from, each part loaded and checked by `prepare`.
+pub struct Parts {
+    pub repo: Repository,
+    pub keys: Arc<KeyRing>,
+    pub live: Live,
+    pub access: HashMap<String, ModelAccess>,
+    pub audit: Arc<AuditLog>,
+    pub limiter: Limiter,
+    pub outputs: HashMap<(String, String), OutputPolicy>,
+}
+
 impl App {
-    pub fn new(
-        repo: Repository,
-        keys: Arc<KeyRing>,
-        live: Live,
-        access: HashMap<String, ModelAccess>,
-        audit: Arc<AuditLog>,
-        config: &ServeConfig,
-        threads: usize,
-    ) -> App {
+    pub fn new(parts: Parts, config: &ServeConfig, threads: usize) -> App {
+        let Parts { repo, keys, live, access, audit, limiter, outputs } = parts;
         let tls = !config.insecure_http;
         let limits = config.http.clone();
         let max_failures = u32::try_from(config.auth.max_failures).unwrap_or(u32::MAX);
@@ -111,6 +120,8 @@ impl App {
             audit_fail_closed: config.audit.fail_closed,
             log_identities: config.log.identities == "keep",
             log_payloads: config.log.payloads,
+            limiter,
+            outputs,
             repo,
             keys,
             limits,
@@ -228,20 +239,36 @@ impl App {
             }
             Route::Infer { model, version } => {
                 let model = self.model(&caller, &model, version.as_deref(), Action::Infer, trail)?.clone();
+                let gate = self.admit(&caller, peer, &model, trail)?;
                 let header_length = req.headers().get(v2::HEADER_LENGTH).cloned();
                 let body = self.read_body(req, deadline).await?;
                 trail.input(&body);
-                self.infer(model, &body, header_length.as_ref(), trail).await
+                let mut reply = self.infer(model, &body, header_length.as_ref(), &caller, &gate, trail).await?;
+                add_headers(&mut reply, &gate);
+                Ok(reply)
             }
             Route::Predict { model } => {
                 let model = self.model(&caller, &model, None, Action::Infer, trail)?.clone();
+                let gate = self.admit(&caller, peer, &model, trail)?;
                 let body = self.read_body(req, deadline).await?;
                 trail.input(&body);
                 let inputs = model.check_inputs(v1::decode(&body, &model)?, self.max_elements(&model))?;
                 let rows = rows(&inputs);
                 trail.rows(rows);
-                let outputs = self.run(&model, inputs).await?;
-                v1::encode(rows, &outputs)
+                self.spend(&caller, &model, rows, &gate, trail)?;
+                let mut outputs = self.run(&model, inputs).await?;
+                if let Some(policy) = self.output_policy(&model) {
+                    policy.apply(&mut outputs);
+                    trail.output_policy(policy.describe());
+                    let mut ix = 0;
+                    outputs.retain(|_| {
+                        ix += 1;
+                        policy.allows(ix - 1)
+                    });
+                }
+                let mut reply = v1::encode(rows, &outputs)?;
+                add_headers(&mut reply, &gate);
+                Ok(reply)
             }
         }
     }
@@ -251,15 +278,65 @@ impl App {
         model: Arc<Model>,
         body: &Bytes,
         header_length: Option<&http::HeaderValue>,
+        caller: &Caller,
+        gate: &Option<Admitted>,
         trail: &mut Trail,
     ) -> Result<Reply, ApiError> {
         let request = v2::decode(body, header_length)?;
         v2::check_target(&model, &request)?;
+        let policy = self.output_policy(&model);
         let selected = v2::select_outputs(&model, &request)?;
+        let selected = match policy {
+            Some(p) => output::allowed_outputs(&model, p, selected, request.outputs.is_some())?,
+            None => selected,
+        };
         let inputs = model.check_inputs(request.inputs, self.max_elements(&model))?;
-        trail.rows(rows(&inputs));
-        let outputs = self.run(&model, inputs).await?;
+        let rows = rows(&inputs);
+        trail.rows(rows);
+        self.spend(caller, &model, rows, gate, trail)?;
+        let mut outputs = self.run(&model, inputs).await?;
+        if let Some(p) = policy {
+            p.apply(&mut outputs);
+            trail.output_policy(p.describe());
+        }
         Ok(v2::encode(&model, request.id.as_deref(), &outputs, &selected))
+    }
+
+    fn output_policy(&self, model: &Model) -> Option<&OutputPolicy> {
+        self.outputs.get(&(model.name.clone(), model.version.clone()))
+    }
+
+    /// Rate and concurrency limits for (caller, model), before the body is read.
+    fn admit(
+        &self,
+        caller: &Caller,
+        peer: IpAddr,
+        model: &Model,
+        trail: &mut Trail,
+    ) -> Result<Option<Admitted>, ApiError> {
+        if self.limiter.is_off() {
+            return Ok(None);
+        }
+        self.limiter.admit(&caller.primary.id, peer, &model.name).map(Some).map_err(|r| self.refused(r, model, trail))
+    }
+
+    /// Spends the request's rows from its budgets, once they are known.
+    fn spend(
+        &self,
+        caller: &Caller,
+        model: &Model,
+        rows: usize,
+        gate: &Option<Admitted>,
+        trail: &mut Trail,
+    ) -> Result<(), ApiError> {
+        let Some(gate) = gate else { return Ok(()) };
+        self.limiter.spend(&caller.primary.id, &model.name, rows, gate).map_err(|r| self.refused(r, model, trail))
+    }
+
+    fn refused(&self, refusal: Refusal, model: &Model, trail: &mut Trail) -> ApiError {
+        trail.deny(Denial::Limit(refusal.reason));
+        self.metrics.limit_refused(refusal.reason, &model.name);
+        refusal.error
     }
 
     /// Runs the model on the pool and times it.
@@ -439,6 +516,15 @@ impl App {
             Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
             Ok(Err(_)) => Err(ApiError::bad_request("the request body could not be read")),
             Err(_) => Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "request body not received in time")),
+        }
+    }
+}
+
+/// The client's standing against its rate limit, on every answer it applies to.
+fn add_headers(reply: &mut Reply, gate: &Option<Admitted>) {
+    if let Some(gate) = gate {
+        for (name, value) in &gate.headers {
+            reply.headers_mut().insert(name.clone(), value.clone());
         }
     }
 }

@@ -3,10 +3,13 @@
 //! key can never exist in one form and not the others. Every problem is collected and
 //! reported at once, and unknown keys are errors: a typo must never weaken a setting.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use warden_guard::limits::{LimitPolicy, Rate};
 
 /// One configuration key. Its flag is `--` + the key with `.` and `_` turned into `-`;
 /// its environment variable is `WARDEN_` + the key upper-cased with `.` turned into `_`.
@@ -33,6 +36,10 @@ pub enum Kind {
     Choice(&'static [&'static str]),
     /// Named regexes: a TOML table, or `NAME=REGEX` lines from a flag.
     Patterns,
+    /// A rate such as `100/s` or `6000/min`.
+    Rate,
+    /// Per-identity `[limits]` overrides: TOML tables only.
+    IdentityLimits,
 }
 
 impl Setting {
@@ -163,6 +170,46 @@ pub const SETTINGS: &[Setting] = &[
         key: "log.patterns",
         kind: Kind::Patterns,
         help: "extra redaction patterns: NAME=REGEX per line (in a file: a [log.patterns] table)",
+    },
+    Setting {
+        key: "limits.rate",
+        kind: Kind::Rate,
+        help: "requests per identity and model, e.g. 100/s or 6000/min; over it: 429 [default: no limit]",
+    },
+    Setting {
+        key: "limits.burst",
+        kind: Kind::Count,
+        help: "requests an identity may send a model at once [default: one second's worth of limits.rate]",
+    },
+    Setting {
+        key: "limits.per_address_rate",
+        kind: Kind::Rate,
+        help: "requests per source address and model, whatever the identity [default: no limit]",
+    },
+    Setting {
+        key: "limits.per_address_burst",
+        kind: Kind::Count,
+        help: "requests one address may send a model at once [default: one second's worth]",
+    },
+    Setting {
+        key: "limits.daily_rows",
+        kind: Kind::Count,
+        help: "rows (not requests) an identity may send a model per UTC day [default: no limit]",
+    },
+    Setting {
+        key: "limits.monthly_rows",
+        kind: Kind::Count,
+        help: "rows an identity may send a model per UTC month [default: no limit]",
+    },
+    Setting {
+        key: "limits.concurrency",
+        kind: Kind::Count,
+        help: "requests one identity may have in flight at once [default: no limit]",
+    },
+    Setting {
+        key: "limits.identity",
+        kind: Kind::IdentityLimits,
+        help: "per-identity overrides, in the config file only: [limits.identity.\"key:ID\"] rate = ...",
     },
     Setting {
         key: "otlp.endpoint",
@@ -372,6 +419,9 @@ pub struct ServeConfig {
     pub audit: AuditConfig,
     pub log: LogConfig,
     pub otlp_endpoint: Option<String>,
+    /// The server-wide `[limits]`; models and identities override key by key.
+    pub limits: LimitPolicy,
+    pub identity_limits: BTreeMap<String, LimitPolicy>,
 }
 
 impl Default for ServeConfig {
@@ -396,6 +446,8 @@ impl Default for ServeConfig {
             audit: AuditConfig::default(),
             log: LogConfig::default(),
             otlp_endpoint: None,
+            limits: LimitPolicy::default(),
+            identity_limits: BTreeMap::new(),
         }
     }
 }
@@ -515,6 +567,14 @@ impl ServeConfig {
             "log.identities" => self.log.identities = parse_choice(&raw, key)?,
             "log.patterns" => self.log.patterns.extend(parse_patterns(&raw)?),
             "otlp.endpoint" => self.otlp_endpoint = Some(parse_text(&raw)?),
+            "limits.rate" => self.limits.rate = Some(parse_rate(&raw)?),
+            "limits.burst" => self.limits.burst = Some(parse_u32(&raw)?),
+            "limits.per_address_rate" => self.limits.per_address_rate = Some(parse_rate(&raw)?),
+            "limits.per_address_burst" => self.limits.per_address_burst = Some(parse_u32(&raw)?),
+            "limits.daily_rows" => self.limits.daily_rows = Some(parse_count(&raw)? as u64),
+            "limits.monthly_rows" => self.limits.monthly_rows = Some(parse_count(&raw)? as u64),
+            "limits.concurrency" => self.limits.concurrency = Some(parse_u32(&raw)?),
+            "limits.identity" => self.identity_limits.extend(parse_identity_limits(&raw)?),
             "audit.dir" => self.audit.dir = Some(parse_path(&raw)?),
             "audit.max_file_size" => self.audit.max_file_size = parse_size(&raw)?,
             "audit.checkpoint_every" => self.audit.checkpoint_every = parse_count(&raw)?,
@@ -655,6 +715,45 @@ fn parse_log_level(raw: &Raw<'_>) -> Result<String, String> {
         "error" | "warn" | "info" | "debug" | "trace" => Ok(s),
         _ => Err(format!("'{s}' is not one of error, warn, info, debug, trace")),
     }
+}
+
+fn parse_rate(raw: &Raw<'_>) -> Result<Rate, String> {
+    Rate::parse(text(raw)?)
+}
+
+fn parse_u32(raw: &Raw<'_>) -> Result<u32, String> {
+    u32::try_from(parse_count(raw)?).map_err(|_| "too large".to_string())
+}
+
+/// `[limits.identity."key:0123abcd"]` tables: the same keys as `[limits]`.
+fn parse_identity_limits(raw: &Raw<'_>) -> Result<Vec<(String, LimitPolicy)>, String> {
+    let Raw::Toml(toml::Value::Table(table)) = raw else {
+        return Err("set per-identity limits in the config file: [limits.identity.\"key:ID\"]".into());
+    };
+    table
+        .iter()
+        .map(|(identity, value)| {
+            let toml::Value::Table(keys) = value else {
+                return Err(format!("'{identity}' must be a table of limits"));
+            };
+            let mut policy = LimitPolicy::default();
+            for (key, v) in keys {
+                let raw = Raw::Toml(v);
+                let set = match key.as_str() {
+                    "rate" => parse_rate(&raw).map(|r| policy.rate = Some(r)),
+                    "burst" => parse_u32(&raw).map(|n| policy.burst = Some(n)),
+                    "per_address_rate" => parse_rate(&raw).map(|r| policy.per_address_rate = Some(r)),
+                    "per_address_burst" => parse_u32(&raw).map(|n| policy.per_address_burst = Some(n)),
+                    "daily_rows" => parse_count(&raw).map(|n| policy.daily_rows = Some(n as u64)),
+                    "monthly_rows" => parse_count(&raw).map(|n| policy.monthly_rows = Some(n as u64)),
+                    "concurrency" => parse_u32(&raw).map(|n| policy.concurrency = Some(n)),
+                    _ => Err("unknown key".into()),
+                };
+                set.map_err(|e| format!("{identity}: {key}: {e}"))?;
+            }
+            Ok((identity.clone(), policy))
+        })
+        .collect()
 }
 
 /// A word from the setting's own list.
@@ -901,6 +1000,18 @@ mod tests {
     }
 
     #[test]
+    fn limits_come_from_the_file_with_identity_overrides() {
+        let text = "[limits]\nrate = \"100/s\"\ndaily_rows = 1000\n[limits.identity.\"key:abc\"]\nrate = \"5/s\"\n";
+        let c = load_toml(text).unwrap();
+        assert_eq!(c.limits.rate, Some(Rate::parse("100/s").unwrap()));
+        assert_eq!(c.identity_limits["key:abc"].rate, Some(Rate::parse("5/s").unwrap()));
+        let err = load_toml("[limits]\nrate = \"fast\"\n[limits.identity.x]\nspeed = 1\n").unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
+        assert!(err.0.iter().any(|e| e.contains("x: speed: unknown key")), "{err}");
+        assert!(err.0.iter().any(|e| e.contains("'fast' is not a rate")), "{err}");
+    }
+
+    #[test]
     fn every_setting_is_settable() {
         let mut c = ServeConfig::default();
         for s in SETTINGS {
@@ -916,6 +1027,8 @@ mod tests {
                 Kind::Text => "text",
                 Kind::Choice(words) => words[0],
                 Kind::Patterns => "order_id=ORD-[0-9]{8}",
+                Kind::Rate => "10/s",
+                Kind::IdentityLimits => continue,
             };
             c.set(s.key, Raw::Text(value)).unwrap_or_else(|e| panic!("{}: {e}", s.key));
         }

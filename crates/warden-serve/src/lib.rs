@@ -9,8 +9,10 @@ mod error;
 mod filestamp;
 mod jwks;
 mod keyring;
+mod limiter;
 mod metrics;
 mod observe;
+mod output;
 mod pool;
 mod protocol;
 mod reload;
@@ -21,6 +23,7 @@ mod state;
 mod tls;
 mod trail;
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,6 +31,7 @@ use std::sync::Arc;
 use sha2::Digest;
 use tokio::net::TcpListener;
 use warden_guard::KeyStore;
+use warden_guard::limits::{LimitPolicy, MemoryState, Rate};
 use warden_model::Repository;
 use warden_observe::audit::{AuditLog, Event};
 
@@ -39,6 +43,8 @@ pub use tls::TlsMaterial;
 
 use crate::app::App;
 use crate::keyring::KeyRing;
+use crate::limiter::Limiter;
+use crate::output::OutputPolicy;
 
 /// Everything checked and loaded before a socket is opened, so a broken setup
 /// fails at once with a clear message.
@@ -67,19 +73,72 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
         Some(dir) => Repository::load_dir(dir)?,
         None => Repository::embedded_default()?,
     };
+    let access = app::model_access(&repo).map_err(SetupError::Unsafe)?;
+    let outputs = output_policies(&repo)?;
+    let limiter = limiter(&config, &repo)?;
     let audit = Arc::new(AuditLog::open(trail::settings(&config))?);
     // The first admin key is made last: a start that fails after making it would
     // store a key nobody ever saw, and the next start would not print a new one.
     let mut store = KeyStore::open_for_update(&keys_file)?;
     let admin_key =
         if store.has_active_key() { None } else { Some(store.create("admin", &["admin".to_string()], None)?.1) };
-    let access = app::model_access(&repo).map_err(SetupError::Unsafe)?;
     let models = repo.entries().map(|e| e.name.clone()).collect();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     audit.record_detached(start_event(&repo, &config, admin_key.is_some()));
     let keys = Arc::new(KeyRing::new(&store, audit.clone()));
-    let app = Arc::new(App::new(repo, keys, reload::Live::new(loaded), access, audit, &config, threads));
+    let live = reload::Live::new(loaded);
+    let parts = app::Parts { repo, keys, live, access, audit, limiter, outputs };
+    let app = Arc::new(App::new(parts, &config, threads));
     Ok(Prepared { config, admin_key, tls, models, metrics_token, app })
+}
+
+/// Writes changed query budgets every second, so a crash loses at most a second
+/// of spending.
+async fn save_budgets(app: Arc<App>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let app = app.clone();
+        let _ = tokio::task::spawn_blocking(move || app.limiter.save()).await;
+    }
+}
+
+/// Each model version's output hardening; a policy that cannot apply stops the start.
+fn output_policies(repo: &Repository) -> Result<HashMap<(String, String), OutputPolicy>, SetupError> {
+    let mut policies = HashMap::new();
+    for model in repo.entries().flat_map(|e| e.versions.values()) {
+        let policy = OutputPolicy::for_model(model)
+            .map_err(|e| SetupError::Unsafe(format!("model {} version {}: {e}", model.name, model.version)))?;
+        if let Some(p) = policy {
+            policies.insert((model.name.clone(), model.version.clone()), p);
+        }
+    }
+    Ok(policies)
+}
+
+/// The limits: the server's, each model's `[limits]` (from its newest version's
+/// config), each identity's, and the budgets saved by the last run.
+fn limiter(config: &ServeConfig, repo: &Repository) -> Result<Limiter, SetupError> {
+    let mut models = HashMap::new();
+    for entry in repo.entries() {
+        let Some(raw) = entry.latest().and_then(|m| m.config.limits.clone()) else { continue };
+        let rate = |r: &Option<String>| r.as_deref().map(Rate::parse).transpose();
+        let bad = |e: String| SetupError::Unsafe(format!("model {}: [limits]: {e}", entry.name));
+        let policy = LimitPolicy {
+            rate: rate(&raw.rate).map_err(bad)?,
+            burst: raw.burst,
+            per_address_rate: rate(&raw.per_address_rate).map_err(bad)?,
+            per_address_burst: raw.per_address_burst,
+            daily_rows: raw.daily_rows,
+            monthly_rows: raw.monthly_rows,
+            concurrency: raw.concurrency,
+        };
+        models.insert(entry.name.clone(), policy);
+    }
+    let path = config.state_dir.join("budgets.json");
+    state::check_private(&path)?;
+    let memory = MemoryState::load(&path)?;
+    Ok(Limiter::new(memory, path, config.limits, config.identity_limits.clone(), models))
 }
 
 /// The first record of a run: what is served (each model's file digest) and how.
@@ -146,6 +205,7 @@ pub async fn run(prepared: Prepared, bound: Bound, shutdown: impl Future<Output 
     let watcher = tokio::spawn(app.keys.clone().watch(app::KEY_POLL));
     let reloader = Arc::new(reload::Reloader::new(prepared.config.clone()));
     let reloads = tokio::spawn(reloader.watch(app.clone(), app::KEY_POLL));
+    let budgets = tokio::spawn(save_budgets(app.clone()));
     let token = prepared.metrics_token;
     let metrics = bound.metrics_listener.map(|l| tokio::spawn(server::serve_metrics(app.clone(), l, token)));
     server::serve_api(app.clone(), bound.api_listener, shutdown).await;
@@ -153,6 +213,9 @@ pub async fn run(prepared: Prepared, bound: Bound, shutdown: impl Future<Output 
     let _ = tokio::task::spawn_blocking(move || keys.flush()).await;
     watcher.abort();
     reloads.abort();
+    budgets.abort();
+    let saved = app.clone();
+    let _ = tokio::task::spawn_blocking(move || saved.limiter.save()).await;
     if let Some(m) = metrics {
         m.abort();
     }

@@ -37,6 +37,12 @@ struct ReasonLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LimitLabels {
+    reason: &'static str,
+    model: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
 }
@@ -69,6 +75,7 @@ pub struct Metrics {
     access_denied: Family<ReasonLabels, Counter>,
     audit_refused: Counter,
     models_loaded: Family<ModelLabels, Gauge>,
+    limit_refusals: Family<LimitLabels, Counter>,
 }
 
 /// 0.5 ms to about 8 s, doubling: inference on small models sits at the low end,
@@ -124,7 +131,14 @@ impl Metrics {
         registry.register("audit_write_errors", "Audit records that could not be written", audit.write_errors.clone());
         let models_loaded = Family::default();
         registry.register("model_loaded", "1 for each model version loaded and served", models_loaded.clone());
+        let limit_refusals = Family::default();
+        registry.register(
+            "limit_refusals",
+            "Requests answered 429 by a limit, by reason (identity_rate, address_rate, concurrency, daily_budget, monthly_budget) and model",
+            limit_refusals.clone(),
+        );
         Metrics {
+            limit_refusals,
             registry,
             requests,
             request_seconds,
@@ -161,6 +175,10 @@ impl Metrics {
 
     pub fn access_denied(&self, reason: &'static str) {
         self.access_denied.get_or_create(&ReasonLabels { reason }).inc();
+    }
+
+    pub fn limit_refused(&self, reason: &'static str, model: &str) {
+        self.limit_refusals.get_or_create(&LimitLabels { reason, model: model.into() }).inc();
     }
 
     /// A request refused because its audit record could not be written.

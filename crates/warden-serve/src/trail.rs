@@ -25,6 +25,8 @@ pub struct Trail {
     denial: Option<Denial>,
     rows: Option<usize>,
     input_digest: Option<String>,
+    /// Output hardening applied to the answer.
+    output_policy: Option<String>,
 }
 
 /// A refusal worth its own kind of record.
@@ -34,6 +36,8 @@ pub enum Denial {
     Auth(&'static str),
     /// An authenticated caller without the scope for this model.
     Access(&'static str),
+    /// A rate limit, concurrency cap or row budget.
+    Limit(&'static str),
 }
 
 impl Trail {
@@ -48,6 +52,7 @@ impl Trail {
             denial: None,
             rows: None,
             input_digest: None,
+            output_policy: None,
         }
     }
 
@@ -67,6 +72,10 @@ impl Trail {
         self.input_digest = Some(hex::encode(Sha256::digest(body)));
     }
 
+    pub fn output_policy(&mut self, described: String) {
+        self.output_policy = Some(described);
+    }
+
     pub fn rows(&mut self, rows: usize) {
         self.rows = Some(rows);
     }
@@ -84,11 +93,12 @@ impl Trail {
         let kind = match self.denial {
             Some(Denial::Auth(_)) => "auth_failure",
             Some(Denial::Access(_)) => "access_denied",
+            Some(Denial::Limit(_)) => "limit_exceeded",
             None if matches!(self.route, "infer" | "predict") => "inference",
             None => "request",
         };
         let reason = self.denial.map(|d| match d {
-            Denial::Auth(r) | Denial::Access(r) => r,
+            Denial::Auth(r) | Denial::Access(r) | Denial::Limit(r) => r,
         });
         let (identity, method) = self.caller.clone().unzip();
         let (model, version) = self.model.clone().unzip();
@@ -106,6 +116,7 @@ impl Trail {
             .with("status", status)
             .with("rows", self.rows)
             .with("input_sha256", self.input_digest.clone())
+            .with("output_policy", self.output_policy.clone())
             .with("latency_us", u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX))
     }
 }

@@ -71,5 +71,7 @@ fn value_name(kind: Kind) -> &'static str {
         Kind::Bool => "BOOL",
         Kind::Choice(_) => "WORD",
         Kind::Patterns => "NAME=REGEX",
+        Kind::Rate => "RATE",
+        Kind::IdentityLimits => "TABLE",
     }
 }
