@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod extraction;
 mod failures;
 mod identities;
 mod identity;
