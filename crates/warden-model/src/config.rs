@@ -30,6 +30,24 @@ pub struct ModelConfig {
     pub limits: Option<LimitsConfig>,
     /// How much of the model's answer leaves the server.
     pub output: Option<OutputConfig>,
+    /// Extraction detection for this model.
+    pub extraction: Option<ExtractionConfig>,
+}
+
+/// `[extraction]` as written; the server checks it at start.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractionConfig {
+    /// "prada" or "off" [default: prada for classifiers].
+    pub detector: Option<String>,
+    /// Shapiro–Wilk W below this flags a client [default: 0.9].
+    pub delta: Option<f64>,
+    /// Queries before the first test [default: 100].
+    pub min_queries: Option<usize>,
+    /// log, alert, degrade, throttle or block [default: alert].
+    pub action: Option<String>,
+    /// The rate a throttled client is held to [default: "1/s"].
+    pub throttle_rate: Option<String>,
 }
 
 /// `[limits]` as written: rates stay text (`"100/s"`) for the server to parse.

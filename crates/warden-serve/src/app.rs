@@ -16,11 +16,13 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tracing::Instrument;
+use warden_guard::extraction::Response;
 use warden_guard::{Action, Decision, FailureTracker, Identity, JwtRejection, ModelAccess, Verdict, authorize};
 use warden_model::{Model, Repository};
-use warden_observe::audit::AuditLog;
+use warden_observe::audit::{AuditLog, Event};
 
 use crate::config::{HttpLimits, ServeConfig};
+use crate::detect::{Detection, Raised, Standing};
 use crate::keyring::KeyRing;
 use crate::limiter::{Admitted, Limiter, Refusal};
 use crate::metrics::{AuthFailure, Metrics};
@@ -57,6 +59,7 @@ pub struct App {
     pub limiter: Limiter,
     /// Output hardening per (model, version), from each model's `[output]`.
     outputs: HashMap<(String, String), OutputPolicy>,
+    pub detection: Arc<Detection>,
 }
 
 /// Each model's access lists, parsed from its config; a bad scope in any of them
@@ -100,11 +103,12 @@ pub struct Parts {
     pub audit: Arc<AuditLog>,
     pub limiter: Limiter,
     pub outputs: HashMap<(String, String), OutputPolicy>,
+    pub detection: Arc<Detection>,
 }
 
 impl App {
     pub fn new(parts: Parts, config: &ServeConfig, threads: usize) -> App {
-        let Parts { repo, keys, live, access, audit, limiter, outputs } = parts;
+        let Parts { repo, keys, live, access, audit, limiter, outputs, detection } = parts;
         let tls = !config.insecure_http;
         let limits = config.http.clone();
         let max_failures = u32::try_from(config.auth.max_failures).unwrap_or(u32::MAX);
@@ -122,6 +126,7 @@ impl App {
             log_payloads: config.log.payloads,
             limiter,
             outputs,
+            detection,
             repo,
             keys,
             limits,
@@ -239,25 +244,25 @@ impl App {
             }
             Route::Infer { model, version } => {
                 let model = self.model(&caller, &model, version.as_deref(), Action::Infer, trail)?.clone();
-                let gate = self.admit(&caller, peer, &model, trail)?;
+                let gate = self.gate(&caller, peer, &model, trail)?;
                 let header_length = req.headers().get(v2::HEADER_LENGTH).cloned();
                 let body = self.read_body(req, deadline).await?;
                 trail.input(&body);
                 let mut reply = self.infer(model, &body, header_length.as_ref(), &caller, &gate, trail).await?;
-                add_headers(&mut reply, &gate);
+                add_headers(&mut reply, &gate.limits);
                 Ok(reply)
             }
             Route::Predict { model } => {
                 let model = self.model(&caller, &model, None, Action::Infer, trail)?.clone();
-                let gate = self.admit(&caller, peer, &model, trail)?;
+                let gate = self.gate(&caller, peer, &model, trail)?;
                 let body = self.read_body(req, deadline).await?;
                 trail.input(&body);
                 let inputs = model.check_inputs(v1::decode(&body, &model)?, self.max_elements(&model))?;
                 let rows = rows(&inputs);
                 trail.rows(rows);
-                self.spend(&caller, &model, rows, &gate, trail)?;
-                let mut outputs = self.run(&model, inputs).await?;
-                if let Some(policy) = self.output_policy(&model) {
+                self.spend(&caller, &model, rows, &gate.limits, trail)?;
+                let mut outputs = self.run_watched(&caller, &model, inputs, trail).await?;
+                if let Some(policy) = gate.degrade.as_ref().or(self.output_policy(&model)) {
                     policy.apply(&mut outputs);
                     trail.output_policy(policy.describe());
                     let mut ix = 0;
@@ -267,7 +272,7 @@ impl App {
                     });
                 }
                 let mut reply = v1::encode(rows, &outputs)?;
-                add_headers(&mut reply, &gate);
+                add_headers(&mut reply, &gate.limits);
                 Ok(reply)
             }
         }
@@ -279,12 +284,12 @@ impl App {
         body: &Bytes,
         header_length: Option<&http::HeaderValue>,
         caller: &Caller,
-        gate: &Option<Admitted>,
+        gate: &Gate,
         trail: &mut Trail,
     ) -> Result<Reply, ApiError> {
         let request = v2::decode(body, header_length)?;
         v2::check_target(&model, &request)?;
-        let policy = self.output_policy(&model);
+        let policy = gate.degrade.as_ref().or(self.output_policy(&model));
         let selected = v2::select_outputs(&model, &request)?;
         let selected = match policy {
             Some(p) => output::allowed_outputs(&model, p, selected, request.outputs.is_some())?,
@@ -293,13 +298,87 @@ impl App {
         let inputs = model.check_inputs(request.inputs, self.max_elements(&model))?;
         let rows = rows(&inputs);
         trail.rows(rows);
-        self.spend(caller, &model, rows, gate, trail)?;
-        let mut outputs = self.run(&model, inputs).await?;
+        self.spend(caller, &model, rows, &gate.limits, trail)?;
+        let mut outputs = self.run_watched(caller, &model, inputs, trail).await?;
         if let Some(p) = policy {
             p.apply(&mut outputs);
             trail.output_policy(p.describe());
         }
         Ok(v2::encode(&model, request.id.as_deref(), &outputs, &selected))
+    }
+
+    /// What stands between a caller and a model before its body is read: an
+    /// extraction block or throttle, then the rate and concurrency limits.
+    fn gate(&self, caller: &Caller, peer: IpAddr, model: &Model, trail: &mut Trail) -> Result<Gate, ApiError> {
+        let mut degrade = None;
+        match self.detection.standing(&caller.primary.id, &model.name) {
+            Standing::Clear => {}
+            Standing::Blocked => {
+                trail.deny(Denial::Extraction("blocked"));
+                self.metrics.limit_refused("extraction_block", &model.name);
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    format!(
+                        "this identity is blocked from model '{}' after suspected model extraction; an administrator can lift it with 'warden clients clear'",
+                        model.name
+                    ),
+                ));
+            }
+            Standing::Throttled(limit) => {
+                self.limiter
+                    .throttle(&caller.primary.id, &model.name, limit)
+                    .map_err(|r| self.refused(r, model, trail))?;
+            }
+            Standing::Degraded => degrade = OutputPolicy::degraded(model),
+        }
+        Ok(Gate { limits: self.admit(caller, peer, model, trail)?, degrade })
+    }
+
+    /// Runs the model, then feeds the request to the extraction detector when the
+    /// model has one, and acts on what it raises.
+    async fn run_watched(
+        &self,
+        caller: &Caller,
+        model: &Arc<Model>,
+        inputs: Vec<warden_model::NamedTensor>,
+        trail: &mut Trail,
+    ) -> Result<Vec<warden_model::NamedTensor>, ApiError> {
+        if !self.detection.watches(&model.name) {
+            return self.run(model, inputs).await;
+        }
+        let kept = inputs.clone();
+        let outputs = self.run(model, inputs).await?;
+        let (app_detection, identity, m) = (self.detection.clone(), caller.primary.id.clone(), model.clone());
+        let observed = outputs.clone();
+        let raised = tokio::task::spawn_blocking(move || app_detection.observe(&identity, &m, &kept, &observed))
+            .await
+            .ok()
+            .flatten();
+        if let Some(raised) = raised {
+            self.raise(&caller.primary.id, model, &raised, trail);
+        }
+        Ok(outputs)
+    }
+
+    fn raise(&self, identity: &str, model: &Model, raised: &Raised, trail: &Trail) {
+        let action = raised.response.name();
+        let caller = warden_observe::redact::global().pseudonym(identity);
+        tracing::warn!(model = %model.name, caller = %format!("[ID:{caller}]"), w = raised.w, queries = raised.queries, action, "suspected model extraction");
+        if raised.response == Response::Log {
+            return;
+        }
+        self.metrics.extraction_alert(&model.name, action);
+        self.audit.record_detached(
+            Event::new("extraction_alert")
+                .with("request_id", trail.id.as_str())
+                .with("identity", identity)
+                .with("model", model.name.as_str())
+                .with("version", model.version.as_str())
+                .with("detector", "prada")
+                .with("w", raised.w)
+                .with("queries", raised.queries)
+                .with("action", action),
+        );
     }
 
     fn output_policy(&self, model: &Model) -> Option<&OutputPolicy> {
@@ -521,6 +600,13 @@ impl App {
 }
 
 /// The client's standing against its rate limit, on every answer it applies to.
+/// A request let through to a model: its limits and, for a degraded client,
+/// the labels-only policy that replaces the model's own.
+struct Gate {
+    limits: Option<Admitted>,
+    degrade: Option<OutputPolicy>,
+}
+
 fn add_headers(reply: &mut Reply, gate: &Option<Admitted>) {
     if let Some(gate) = gate {
         for (name, value) in &gate.headers {

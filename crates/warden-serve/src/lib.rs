@@ -5,6 +5,7 @@
 mod app;
 mod client_cert;
 mod config;
+mod detect;
 mod error;
 mod filestamp;
 mod jwks;
@@ -76,6 +77,9 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     let access = app::model_access(&repo).map_err(SetupError::Unsafe)?;
     let outputs = output_policies(&repo)?;
     let limiter = limiter(&config, &repo)?;
+    let flags = warden_guard::extraction::flags_path(&config.state_dir);
+    state::check_private(&flags)?;
+    let detection = Arc::new(detect::Detection::new(&repo, flags).map_err(SetupError::Unsafe)?);
     let audit = Arc::new(AuditLog::open(trail::settings(&config))?);
     // The first admin key is made last: a start that fails after making it would
     // store a key nobody ever saw, and the next start would not print a new one.
@@ -87,7 +91,7 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     audit.record_detached(start_event(&repo, &config, admin_key.is_some()));
     let keys = Arc::new(KeyRing::new(&store, audit.clone()));
     let live = reload::Live::new(loaded);
-    let parts = app::Parts { repo, keys, live, access, audit, limiter, outputs };
+    let parts = app::Parts { repo, keys, live, access, audit, limiter, outputs, detection };
     let app = Arc::new(App::new(parts, &config, threads));
     Ok(Prepared { config, admin_key, tls, models, metrics_token, app })
 }
@@ -100,6 +104,28 @@ async fn save_budgets(app: Arc<App>) {
         tick.tick().await;
         let app = app.clone();
         let _ = tokio::task::spawn_blocking(move || app.limiter.save()).await;
+    }
+}
+
+/// Picks up `warden clients clear` (flags.json) every second, and every five
+/// writes what the detectors know to clients.json for `warden clients list`.
+async fn watch_clients(app: Arc<App>, snapshot: std::path::PathBuf) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    for round in 0u64.. {
+        tick.tick().await;
+        let (app, snapshot) = (app.clone(), snapshot.clone());
+        let _ = tokio::task::spawn_blocking(move || {
+            app.detection.reload_if_changed();
+            if round % 5 == 0 {
+                let states = app.detection.snapshot();
+                if let Ok(json) = serde_json::to_vec_pretty(&states)
+                    && let Err(e) = warden_guard::write_private(&snapshot, &json)
+                {
+                    tracing::warn!(path = %snapshot.display(), error = %e, "cannot write the client snapshot");
+                }
+            }
+        })
+        .await;
     }
 }
 
@@ -206,6 +232,7 @@ pub async fn run(prepared: Prepared, bound: Bound, shutdown: impl Future<Output 
     let reloader = Arc::new(reload::Reloader::new(prepared.config.clone()));
     let reloads = tokio::spawn(reloader.watch(app.clone(), app::KEY_POLL));
     let budgets = tokio::spawn(save_budgets(app.clone()));
+    let clients = tokio::spawn(watch_clients(app.clone(), prepared.config.state_dir.join("clients.json")));
     let token = prepared.metrics_token;
     let metrics = bound.metrics_listener.map(|l| tokio::spawn(server::serve_metrics(app.clone(), l, token)));
     server::serve_api(app.clone(), bound.api_listener, shutdown).await;
@@ -214,6 +241,7 @@ pub async fn run(prepared: Prepared, bound: Bound, shutdown: impl Future<Output 
     watcher.abort();
     reloads.abort();
     budgets.abort();
+    clients.abort();
     let saved = app.clone();
     let _ = tokio::task::spawn_blocking(move || saved.limiter.save()).await;
     if let Some(m) = metrics {

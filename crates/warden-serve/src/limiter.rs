@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderName, HeaderValue, StatusCode};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use warden_guard::limits::{BudgetDecision, LimitPolicy, LimitState, Limits, MemoryState, Period, RateDecision};
+use warden_guard::limits::{BudgetDecision, Limit, LimitPolicy, LimitState, Limits, MemoryState, Period, RateDecision};
 use warden_guard::source_key;
 
 use crate::reply::ApiError;
@@ -123,6 +123,22 @@ impl Limiter {
         Ok(Admitted { limits, headers, _permit: permit })
     }
 
+    /// The tight rate a client flagged for extraction (action "throttle") is held to.
+    pub fn throttle(&self, identity: &str, model: &str, limit: Limit) -> Result<(), Refusal> {
+        let key = format!("x:{identity}/{model}");
+        match self.state.take(&key, self.started.elapsed(), limit) {
+            RateDecision::Allow { .. } => Ok(()),
+            RateDecision::Deny { retry_after } => Err(too_many(
+                "extraction_throttle",
+                "this identity is throttled on this model after suspected model extraction",
+                retry_after,
+                "extraction",
+                limit.burst,
+                window(limit),
+            )),
+        }
+    }
+
     /// Spends the request's rows from its budgets, once the rows are known.
     pub fn spend(&self, identity: &str, model: &str, rows: usize, admitted: &Admitted) -> Result<(), Refusal> {
         let budget = admitted.limits.budget;
@@ -180,7 +196,7 @@ impl Limiter {
     }
 }
 
-fn window(limit: warden_guard::limits::Limit) -> Duration {
+fn window(limit: Limit) -> Duration {
     limit.rate.interval() * limit.burst
 }
 

@@ -76,6 +76,13 @@ pub struct Metrics {
     audit_refused: Counter,
     models_loaded: Family<ModelLabels, Gauge>,
     limit_refusals: Family<LimitLabels, Counter>,
+    extraction_alerts: Family<ActionLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ActionLabels {
+    model: String,
+    action: &'static str,
 }
 
 /// 0.5 ms to about 8 s, doubling: inference on small models sits at the low end,
@@ -137,7 +144,14 @@ impl Metrics {
             "Requests answered 429 by a limit, by reason (identity_rate, address_rate, concurrency, daily_budget, monthly_budget) and model",
             limit_refusals.clone(),
         );
+        let extraction_alerts = Family::default();
+        registry.register(
+            "extraction_alerts",
+            "Clients flagged by the extraction detector, by model and the action taken (alert, degrade, throttle, block)",
+            extraction_alerts.clone(),
+        );
         Metrics {
+            extraction_alerts,
             limit_refusals,
             registry,
             requests,
@@ -175,6 +189,10 @@ impl Metrics {
 
     pub fn access_denied(&self, reason: &'static str) {
         self.access_denied.get_or_create(&ReasonLabels { reason }).inc();
+    }
+
+    pub fn extraction_alert(&self, model: &str, action: &'static str) {
+        self.extraction_alerts.get_or_create(&ActionLabels { model: model.into(), action }).inc();
     }
 
     pub fn limit_refused(&self, reason: &'static str, model: &str) {

@@ -16,7 +16,30 @@ pub struct OutputPolicy {
     label: Option<usize>,
 }
 
+/// The model's label output: the one non-float output.
+pub fn label_output(model: &Model) -> Option<usize> {
+    let found: Vec<usize> = (0..model.outputs.len()).filter(|&i| !is_float(model.outputs[i].datatype)).collect();
+    if found.len() == 1 { Some(found[0]) } else { None }
+}
+
+fn is_float(d: DataType) -> bool {
+    matches!(d, DataType::F16 | DataType::F32 | DataType::F64)
+}
+
 impl OutputPolicy {
+    /// Labels only, whatever the model's `[output]` says: for a client the
+    /// extraction detector degraded.
+    pub fn degraded(model: &Model) -> Option<OutputPolicy> {
+        let label = model
+            .config
+            .output
+            .as_ref()
+            .and_then(|o| o.label.as_ref())
+            .and_then(|n| model.outputs.iter().position(|o| &o.name == n))
+            .or_else(|| label_output(model))?;
+        Some(OutputPolicy { label_only: true, top_k: None, round: None, probabilities: None, label: Some(label) })
+    }
+
     /// The model's policy, or `None` when it has no `[output]`. A policy that
     /// cannot be applied (no output to apply it to) stops the start.
     pub fn for_model(model: &Model) -> Result<Option<OutputPolicy>, String> {
@@ -37,7 +60,6 @@ impl OutputPolicy {
                     }
                 }
             };
-        let is_float = |d: DataType| matches!(d, DataType::F16 | DataType::F32 | DataType::F64);
         let probabilities = find(&config.probabilities, "probabilities", &|d| is_float(d))?;
         let label = find(&config.label, "label", &|d| !is_float(d))?;
         let policy = OutputPolicy {

@@ -38,6 +38,8 @@ pub enum Denial {
     Access(&'static str),
     /// A rate limit, concurrency cap or row budget.
     Limit(&'static str),
+    /// A client the extraction detector blocked.
+    Extraction(&'static str),
 }
 
 impl Trail {
@@ -94,11 +96,12 @@ impl Trail {
             Some(Denial::Auth(_)) => "auth_failure",
             Some(Denial::Access(_)) => "access_denied",
             Some(Denial::Limit(_)) => "limit_exceeded",
+            Some(Denial::Extraction(_)) => "extraction_denied",
             None if matches!(self.route, "infer" | "predict") => "inference",
             None => "request",
         };
         let reason = self.denial.map(|d| match d {
-            Denial::Auth(r) | Denial::Access(r) | Denial::Limit(r) => r,
+            Denial::Auth(r) | Denial::Access(r) | Denial::Limit(r) | Denial::Extraction(r) => r,
         });
         let (identity, method) = self.caller.clone().unzip();
         let (model, version) = self.model.clone().unzip();

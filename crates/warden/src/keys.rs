@@ -13,7 +13,7 @@ use warden_guard::{KeyRecord, KeyStore, read_usage, usage_path};
 pub struct StateDir {
     /// The server's state directory.
     #[arg(long, env = "WARDEN_STATE_DIR", default_value = ".warden")]
-    state_dir: PathBuf,
+    pub state_dir: PathBuf,
 }
 
 #[derive(Subcommand)]

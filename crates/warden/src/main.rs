@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod audit_log;
+mod clients;
 mod config_cmd;
 mod keys;
 mod serve;
@@ -26,6 +27,9 @@ enum Command {
     /// Create, list and revoke API keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Clients of each model: rows spent, extraction detector state, flags.
+    #[command(subcommand)]
+    Clients(clients::ClientsCommand),
     /// Verify the tamper-evident audit log.
     #[command(subcommand)]
     AuditLog(audit_log::AuditLogCommand),
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Keys(cmd) => keys::run(cmd),
         Command::AuditLog(cmd) => audit_log::run(cmd),
+        Command::Clients(cmd) => clients::run(cmd),
         Command::Config(ConfigCommand::Check { file }) => config_cmd::check(&file),
     };
     match result {

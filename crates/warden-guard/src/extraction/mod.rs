@@ -1,8 +1,10 @@
 //! Extraction detection: deciding from a client's queries whether it is stealing
 //! the model. Pure state machines; the server feeds them and acts on the verdict.
 
+mod flags;
 mod normality;
 mod prada;
 
+pub use flags::{Flag, Flags, Response, flags_path, read_flags, update_flags};
 pub use normality::shapiro_wilk;
 pub use prada::{Prada, PradaConfig, Verdict};

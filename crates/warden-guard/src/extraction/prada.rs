@@ -118,8 +118,9 @@ impl Prada {
         match shapiro_wilk(&kept) {
             Some(w) if w < self.config.delta => Verdict::Attack { w },
             Some(w) => Verdict::Benign { w },
-            // No spread at all (the same input again and again) is not natural either.
-            None => Verdict::Attack { w: 0.0 },
+            // No spread at all (one input sent again and again) teaches an attacker
+            // nothing new; the reference implementation (scipy) calls it W = 1.
+            None => Verdict::Benign { w: 1.0 },
         }
     }
 

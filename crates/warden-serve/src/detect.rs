@@ -1,0 +1,284 @@
+//! Extraction detection on the request path. Each classifier's answers feed a
+//! PRADA detector per (identity, model); when one flags, the model's `[extraction]
+//! action` decides what follows: a log line, an alert (metric and audit record),
+//! or a lasting change for that client — labels only, a tight throttle, or a
+//! block until an administrator runs `warden clients clear`. Lasting flags live in
+//! `flags.json`, shared with the CLI.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use warden_guard::extraction::{Flag, Flags, Prada, PradaConfig, Response, Verdict, read_flags, update_flags};
+use warden_guard::limits::{Limit, Rate};
+use warden_model::{DataType, Model, NamedTensor, Repository, TensorData};
+
+use crate::filestamp::{Stamp, stamp};
+use crate::output::label_output;
+
+/// A model's detector settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Setting {
+    pub prada: PradaConfig,
+    pub response: Response,
+    pub throttle: Limit,
+}
+
+/// Where a client stands with a model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Standing {
+    Clear,
+    Degraded,
+    Throttled(Limit),
+    Blocked,
+}
+
+/// (identity, model)
+type ClientKey = (String, String);
+
+/// Detectors kept at once; past that the least recently created go.
+const MAX_CLIENTS: usize = 10_000;
+
+pub struct Detection {
+    settings: HashMap<String, Setting>,
+    detectors: Mutex<HashMap<ClientKey, Arc<Mutex<Prada>>>>,
+    flags: RwLock<Flags>,
+    /// (identity, model) pairs already logged or alerted, so one attack is one alert.
+    told: Mutex<HashSet<(String, String)>>,
+    path: PathBuf,
+    stamp: Mutex<Option<Stamp>>,
+}
+
+/// A flag raised by one request, for the caller to record.
+pub struct Raised {
+    pub response: Response,
+    pub w: f64,
+    pub queries: u64,
+}
+
+impl Detection {
+    /// Each model's settings from its `[extraction]`: PRADA by default for
+    /// classifiers (a float matrix in, a label out), off for other models.
+    pub fn new(repo: &Repository, path: PathBuf) -> Result<Detection, String> {
+        let mut settings = HashMap::new();
+        for entry in repo.entries() {
+            let Some(model) = entry.latest() else { continue };
+            if let Some(setting) = setting_for(model).map_err(|e| format!("model {}: [extraction]: {e}", model.name))? {
+                settings.insert(model.name.clone(), setting);
+            }
+        }
+        let flags = read_flags(&path).map_err(|e| e.to_string())?;
+        Ok(Detection {
+            settings,
+            detectors: Mutex::new(HashMap::new()),
+            flags: RwLock::new(flags),
+            told: Mutex::new(HashSet::new()),
+            stamp: Mutex::new(stamp(&path)),
+            path,
+        })
+    }
+
+    pub fn watches(&self, model: &str) -> bool {
+        self.settings.contains_key(model)
+    }
+
+    pub fn standing(&self, identity: &str, model: &str) -> Standing {
+        let flags = self.flags.read().unwrap_or_else(|e| e.into_inner());
+        let Some(flag) = flags.get(identity).and_then(|m| m.get(model)) else { return Standing::Clear };
+        match flag.response {
+            Response::Block => Standing::Blocked,
+            Response::Degrade => Standing::Degraded,
+            Response::Throttle => match self.settings.get(model) {
+                Some(s) => Standing::Throttled(s.throttle),
+                None => Standing::Clear,
+            },
+            Response::Log | Response::Alert => Standing::Clear,
+        }
+    }
+
+    /// Feeds one answered request to the client's detector; CPU work, run it off
+    /// the reactor. Returns the flag when this request raised one.
+    pub fn observe(
+        &self,
+        identity: &str,
+        model: &Model,
+        inputs: &[NamedTensor],
+        outputs: &[NamedTensor],
+    ) -> Option<Raised> {
+        let setting = *self.settings.get(&model.name)?;
+        let rows = rows(model, inputs, outputs)?;
+        let detector = self.detector(identity, &model.name, setting.prada);
+        let mut prada = detector.lock().unwrap_or_else(|e| e.into_inner());
+        let mut verdict = prada.verdict();
+        for (x, class) in &rows {
+            verdict = prada.observe(x, *class);
+        }
+        let Verdict::Attack { w } = verdict else { return None };
+        let key = (identity.to_string(), model.name.clone());
+        if !self.told.lock().unwrap_or_else(|e| e.into_inner()).insert(key) {
+            return None;
+        }
+        let queries = prada.queries();
+        drop(prada);
+        if setting.response.lasts() {
+            let flag = Flag { response: setting.response, w, queries, since: unix_now() };
+            let (identity, name) = (identity.to_string(), model.name.clone());
+            let written = update_flags(&self.path, |f| {
+                f.entry(identity.clone()).or_default().insert(name.clone(), flag);
+                f.clone()
+            });
+            match written {
+                Ok(all) => *self.flags.write().unwrap_or_else(|e| e.into_inner()) = all,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot save an extraction flag; it holds until restart");
+                    self.flags
+                        .write()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .entry(identity)
+                        .or_default()
+                        .insert(name, flag);
+                }
+            }
+        }
+        Some(Raised { response: setting.response, w, queries })
+    }
+
+    fn detector(&self, identity: &str, model: &str, config: PradaConfig) -> Arc<Mutex<Prada>> {
+        let mut map = self.detectors.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= MAX_CLIENTS
+            && !map.contains_key(&(identity.to_string(), model.to_string()))
+            && let Some(k) = map.keys().next().cloned()
+        {
+            map.remove(&k);
+        }
+        map.entry((identity.to_string(), model.to_string()))
+            .or_insert_with(|| Arc::new(Mutex::new(Prada::new(config))))
+            .clone()
+    }
+
+    /// Re-reads `flags.json` after `warden clients clear`; a cleared client starts
+    /// with a fresh detector.
+    pub fn reload_if_changed(&self) {
+        let now = stamp(&self.path);
+        {
+            let mut last = self.stamp.lock().unwrap_or_else(|e| e.into_inner());
+            if *last == now {
+                return;
+            }
+            *last = now;
+        }
+        let fresh = match read_flags(&self.path) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::error!(error = %e, "flags file changed but cannot be read; keeping the previous flags");
+                return;
+            }
+        };
+        let mut flags = self.flags.write().unwrap_or_else(|e| e.into_inner());
+        let cleared: Vec<(String, String)> = flags
+            .iter()
+            .flat_map(|(i, models)| models.keys().map(move |m| (i.clone(), m.clone())))
+            .filter(|(i, m)| fresh.get(i).and_then(|ms| ms.get(m)).is_none())
+            .collect();
+        *flags = fresh;
+        drop(flags);
+        let mut detectors = self.detectors.lock().unwrap_or_else(|e| e.into_inner());
+        let mut told = self.told.lock().unwrap_or_else(|e| e.into_inner());
+        for key in cleared {
+            tracing::info!(identity = %key.0, model = %key.1, "extraction flag cleared");
+            detectors.remove(&key);
+            told.remove(&key);
+        }
+    }
+
+    /// What each detector knows, for `warden clients list`.
+    pub fn snapshot(&self) -> Vec<ClientState> {
+        let detectors = self.detectors.lock().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<ClientState> = detectors
+            .iter()
+            .map(|((identity, model), d)| {
+                let d = d.lock().unwrap_or_else(|e| e.into_inner());
+                let (state, w) = match d.verdict() {
+                    Verdict::Learning => ("learning", None),
+                    Verdict::Benign { w } => ("benign", Some(w)),
+                    Verdict::Attack { w } => ("attack", Some(w)),
+                };
+                ClientState { identity: identity.clone(), model: model.clone(), queries: d.queries(), state, w }
+            })
+            .collect();
+        all.sort_by(|a, b| (&a.identity, &a.model).cmp(&(&b.identity, &b.model)));
+        all
+    }
+}
+
+#[derive(Serialize)]
+pub struct ClientState {
+    pub identity: String,
+    pub model: String,
+    pub queries: u64,
+    pub state: &'static str,
+    pub w: Option<f64>,
+}
+
+fn setting_for(model: &Model) -> Result<Option<Setting>, String> {
+    let config = model.config.extraction.clone().unwrap_or_default();
+    let classifier = is_classifier(model);
+    match config.detector.as_deref() {
+        Some("off") => return Ok(None),
+        None if !classifier => return Ok(None),
+        None | Some("prada") => {}
+        Some(other) => return Err(format!("detector '{other}' is not one of prada, off")),
+    }
+    if !classifier {
+        return Err("prada needs a classifier: a float input of shape [batch, features] and one label output".into());
+    }
+    let mut prada = PradaConfig::default();
+    if let Some(delta) = config.delta {
+        if !(0.0..1.0).contains(&delta) {
+            return Err(format!("delta = {delta}: must be between 0 and 1"));
+        }
+        prada.delta = delta;
+    }
+    if let Some(n) = config.min_queries {
+        if n < 10 {
+            return Err("min_queries must be at least 10".into());
+        }
+        prada.min_queries = n;
+    }
+    let response = Response::parse(config.action.as_deref().unwrap_or("alert"))?;
+    let rate = Rate::parse(config.throttle_rate.as_deref().unwrap_or("1/s"))?;
+    Ok(Some(Setting { prada, response, throttle: Limit { rate, burst: 1 } }))
+}
+
+fn is_classifier(model: &Model) -> bool {
+    let input_ok =
+        model.inputs.first().is_some_and(|i| matches!(i.datatype, DataType::F32 | DataType::F64) && i.shape.len() == 2);
+    input_ok && label_output(model).is_some()
+}
+
+/// (input row, predicted class) for each row of an answered request.
+fn rows(model: &Model, inputs: &[NamedTensor], outputs: &[NamedTensor]) -> Option<Vec<(Vec<f32>, i64)>> {
+    let input = inputs.first()?;
+    let label = outputs.get(label_output(model)?)?;
+    let width = *input.shape.get(1)?;
+    let features: Vec<f32> = match &input.data {
+        TensorData::F32(v) => v.clone(),
+        TensorData::F64(v) => v.iter().map(|x| *x as f32).collect(),
+        _ => return None,
+    };
+    let classes: Vec<i64> = match &label.data {
+        TensorData::I64(v) => v.clone(),
+        TensorData::I32(v) => v.iter().map(|x| i64::from(*x)).collect(),
+        TensorData::Bytes(v) => {
+            v.iter().map(|b| b.iter().fold(0i64, |h, c| h.wrapping_mul(31).wrapping_add(i64::from(*c)))).collect()
+        }
+        _ => return None,
+    };
+    Some(features.chunks(width.max(1)).zip(classes).map(|(x, c)| (x.to_vec(), c)).collect())
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
