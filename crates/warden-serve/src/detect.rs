@@ -39,7 +39,7 @@ pub enum Standing {
 type ClientKey = (String, String);
 
 /// Detectors kept at once; past that the least recently created go.
-const MAX_CLIENTS: usize = 10_000;
+const MAX_CLIENTS: usize = 2_000;
 
 pub struct Detection {
     settings: HashMap<String, Setting>,

@@ -25,7 +25,7 @@ pub struct PradaConfig {
 
 impl Default for PradaConfig {
     fn default() -> Self {
-        PradaConfig { delta: 0.9, min_queries: 100, max_points: 4096, max_distances: 4096 }
+        PradaConfig { delta: 0.9, min_queries: 100, max_points: 2048, max_distances: 2048 }
     }
 }
 
