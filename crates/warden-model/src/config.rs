@@ -48,6 +48,36 @@ pub struct ExtractionConfig {
     pub action: Option<String>,
     /// The rate a throttled client is held to [default: "1/s"].
     pub throttle_rate: Option<String>,
+    /// The training data's bounds: one number for every feature, or one per feature.
+    pub input_min: Option<Bounds>,
+    pub input_max: Option<Bounds>,
+    /// Share of recent queries outside the bounds above which a client is flagged
+    /// [default: 0.2; 1.0 turns the check off].
+    pub out_of_range_share: Option<f64>,
+    /// Share of recent queries that are near-duplicates of a recent one (one or
+    /// two features changed) above which a client is flagged [default: 0.5; 1.0 turns it off].
+    pub sweep_share: Option<f64>,
+    /// A minute this many times the client's own baseline flags [default: 10]...
+    pub volume_factor: Option<f64>,
+    /// ...when it holds at least this many queries [default: 600].
+    pub volume_floor: Option<u64>,
+}
+
+/// Bounds for every feature at once, or per feature.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Bounds {
+    All(f32),
+    Each(Vec<f32>),
+}
+
+impl Bounds {
+    pub fn to_vec(&self) -> Vec<f32> {
+        match self {
+            Bounds::All(v) => vec![*v],
+            Bounds::Each(v) => v.clone(),
+        }
+    }
 }
 
 /// `[limits]` as written: rates stay text (`"100/s"`) for the server to parse.

@@ -9,7 +9,7 @@ mod model;
 mod repository;
 mod tensor;
 
-pub use config::{AccessLists, ExtractionConfig, LimitsConfig, ModelConfig, OutputConfig};
+pub use config::{AccessLists, Bounds, ExtractionConfig, LimitsConfig, ModelConfig, OutputConfig};
 pub use datatype::DataType;
 pub use error::{InputError, ModelError, TensorError};
 pub use model::{Dim, Model, TensorSpec, element_count};

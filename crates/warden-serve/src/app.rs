@@ -363,7 +363,15 @@ impl App {
     fn raise(&self, identity: &str, model: &Model, raised: &Raised, trail: &Trail) {
         let action = raised.response.name();
         let caller = warden_observe::redact::global().pseudonym(identity);
-        tracing::warn!(model = %model.name, caller = %format!("[ID:{caller}]"), w = raised.w, queries = raised.queries, action, "suspected model extraction");
+        tracing::warn!(
+            model = %model.name,
+            caller = %format!("[ID:{caller}]"),
+            signal = raised.signal,
+            score = raised.w,
+            queries = raised.queries,
+            action,
+            "suspected model extraction"
+        );
         if raised.response == Response::Log {
             return;
         }
@@ -374,7 +382,7 @@ impl App {
                 .with("identity", identity)
                 .with("model", model.name.as_str())
                 .with("version", model.version.as_str())
-                .with("detector", "prada")
+                .with("detector", raised.signal)
                 .with("w", raised.w)
                 .with("queries", raised.queries)
                 .with("action", action),

@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
-use warden_guard::extraction::{Flag, Flags, Prada, PradaConfig, Response, Verdict, read_flags, update_flags};
+use warden_guard::extraction::{
+    Flag, Flags, Prada, PradaConfig, Response, Signal, SignalConfig, Signals, Verdict, read_flags, update_flags,
+};
 use warden_guard::limits::{Limit, Rate};
 use warden_model::{DataType, Model, NamedTensor, Repository, TensorData};
 
@@ -19,11 +21,18 @@ use crate::filestamp::{Stamp, stamp};
 use crate::output::label_output;
 
 /// A model's detector settings.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Setting {
     pub prada: PradaConfig,
+    pub signals: SignalConfig,
     pub response: Response,
     pub throttle: Limit,
+}
+
+/// One client's detectors for one model.
+struct Client {
+    prada: Prada,
+    signals: Signals,
 }
 
 /// Where a client stands with a model.
@@ -43,7 +52,8 @@ const MAX_CLIENTS: usize = 2_000;
 
 pub struct Detection {
     settings: HashMap<String, Setting>,
-    detectors: Mutex<HashMap<ClientKey, Arc<Mutex<Prada>>>>,
+    detectors: Mutex<HashMap<ClientKey, Arc<Mutex<Client>>>>,
+    started: std::time::Instant,
     flags: RwLock<Flags>,
     /// (identity, model) pairs already logged or alerted, so one attack is one alert.
     told: Mutex<HashSet<(String, String)>>,
@@ -54,6 +64,9 @@ pub struct Detection {
 /// A flag raised by one request, for the caller to record.
 pub struct Raised {
     pub response: Response,
+    /// prada, sweep, out_of_range or volume.
+    pub signal: &'static str,
+    /// The value that flagged it (see `Flag::w`).
     pub w: f64,
     pub queries: u64,
 }
@@ -75,6 +88,7 @@ impl Detection {
             detectors: Mutex::new(HashMap::new()),
             flags: RwLock::new(flags),
             told: Mutex::new(HashSet::new()),
+            started: std::time::Instant::now(),
             stamp: Mutex::new(stamp(&path)),
             path,
         })
@@ -107,26 +121,38 @@ impl Detection {
         inputs: &[NamedTensor],
         outputs: &[NamedTensor],
     ) -> Option<Raised> {
-        let setting = *self.settings.get(&model.name)?;
+        let setting = self.settings.get(&model.name)?;
         let rows = rows(model, inputs, outputs)?;
-        let detector = self.detector(identity, &model.name, setting.prada);
-        let mut prada = detector.lock().unwrap_or_else(|e| e.into_inner());
-        let mut verdict = prada.verdict();
+        let client = self.detector(identity, &model.name, setting);
+        let minute = self.started.elapsed().as_secs() / 60;
+        let mut c = client.lock().unwrap_or_else(|e| e.into_inner());
+        let mut found = None;
         for (x, class) in &rows {
-            verdict = prada.observe(x, *class);
+            let verdict = c.prada.observe(x, *class);
+            let signal = c.signals.observe(x, minute);
+            if found.is_none() {
+                found = match (verdict, signal) {
+                    (Verdict::Attack { w }, _) => Some(("prada", w)),
+                    (_, Some(s @ (Signal::Sweep { share } | Signal::OutOfRange { share }))) => Some((s.name(), share)),
+                    (_, Some(s @ Signal::Volume { per_minute, baseline })) => {
+                        Some((s.name(), per_minute as f64 / baseline.max(1.0)))
+                    }
+                    _ => None,
+                };
+            }
         }
-        let Verdict::Attack { w } = verdict else { return None };
+        let (signal, w) = found?;
         let key = (identity.to_string(), model.name.clone());
         if !self.told.lock().unwrap_or_else(|e| e.into_inner()).insert(key) {
             return None;
         }
-        let queries = prada.queries();
-        drop(prada);
+        let queries = c.prada.queries();
+        drop(c);
         if setting.response.lasts() {
-            let flag = Flag { response: setting.response, w, queries, since: unix_now() };
+            let flag = Flag { response: setting.response, signal: signal.into(), w, queries, since: unix_now() };
             let (identity, name) = (identity.to_string(), model.name.clone());
             let written = update_flags(&self.path, |f| {
-                f.entry(identity.clone()).or_default().insert(name.clone(), flag);
+                f.entry(identity.clone()).or_default().insert(name.clone(), flag.clone());
                 f.clone()
             });
             match written {
@@ -142,10 +168,10 @@ impl Detection {
                 }
             }
         }
-        Some(Raised { response: setting.response, w, queries })
+        Some(Raised { response: setting.response, signal, w, queries })
     }
 
-    fn detector(&self, identity: &str, model: &str, config: PradaConfig) -> Arc<Mutex<Prada>> {
+    fn detector(&self, identity: &str, model: &str, setting: &Setting) -> Arc<Mutex<Client>> {
         let mut map = self.detectors.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= MAX_CLIENTS
             && !map.contains_key(&(identity.to_string(), model.to_string()))
@@ -154,7 +180,11 @@ impl Detection {
             map.remove(&k);
         }
         map.entry((identity.to_string(), model.to_string()))
-            .or_insert_with(|| Arc::new(Mutex::new(Prada::new(config))))
+            .or_insert_with(|| {
+                let client =
+                    Client { prada: Prada::new(setting.prada), signals: Signals::new(setting.signals.clone()) };
+                Arc::new(Mutex::new(client))
+            })
             .clone()
     }
 
@@ -199,7 +229,8 @@ impl Detection {
         let mut all: Vec<ClientState> = detectors
             .iter()
             .map(|((identity, model), d)| {
-                let d = d.lock().unwrap_or_else(|e| e.into_inner());
+                let client = d.lock().unwrap_or_else(|e| e.into_inner());
+                let d = &client.prada;
                 let (state, w) = match d.verdict() {
                     Verdict::Learning => ("learning", None),
                     Verdict::Benign { w } => ("benign", Some(w)),
@@ -249,7 +280,50 @@ fn setting_for(model: &Model) -> Result<Option<Setting>, String> {
     }
     let response = Response::parse(config.action.as_deref().unwrap_or("alert"))?;
     let rate = Rate::parse(config.throttle_rate.as_deref().unwrap_or("1/s"))?;
-    Ok(Some(Setting { prada, response, throttle: Limit { rate, burst: 1 } }))
+    let signals = signal_config(model, &config)?;
+    Ok(Some(Setting { prada, signals, response, throttle: Limit { rate, burst: 1 } }))
+}
+
+/// The simple signals' settings, checked against the model's input width.
+fn signal_config(model: &Model, config: &warden_model::ExtractionConfig) -> Result<SignalConfig, String> {
+    let mut signals = SignalConfig {
+        min: config.input_min.as_ref().map(|b| b.to_vec()),
+        max: config.input_max.as_ref().map(|b| b.to_vec()),
+        ..SignalConfig::default()
+    };
+    let features = match model.inputs[0].shape.get(1) {
+        Some(warden_model::Dim::Fixed(n)) => Some(*n),
+        _ => None,
+    };
+    for (name, bounds) in [("input_min", &signals.min), ("input_max", &signals.max)] {
+        if let (Some(b), Some(n)) = (bounds, features)
+            && b.len() != 1
+            && b.len() != n
+        {
+            return Err(format!("{name} has {} values; the model has {n} features (or give one number)", b.len()));
+        }
+    }
+    for (name, share, slot) in [
+        ("out_of_range_share", config.out_of_range_share, &mut signals.out_of_range_share),
+        ("sweep_share", config.sweep_share, &mut signals.sweep_share),
+    ] {
+        if let Some(v) = share {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("{name} = {v}: must be between 0 and 1"));
+            }
+            *slot = v;
+        }
+    }
+    if let Some(f) = config.volume_factor {
+        if f < 2.0 {
+            return Err(format!("volume_factor = {f}: must be at least 2"));
+        }
+        signals.volume_factor = f;
+    }
+    if let Some(n) = config.volume_floor {
+        signals.volume_floor = n;
+    }
+    Ok(signals)
 }
 
 fn is_classifier(model: &Model) -> bool {

@@ -253,6 +253,7 @@ async fn report() {
                 "[output]\nlabel_only = true\n[extraction]\naction = \"block\"\n[limits]\ndaily_rows = 2000\n",
             ),
             ("mlp", MLP, block),
+            ("mlp_prada", MLP, "[extraction]\naction = \"block\"\nsweep_share = 1.0\n"),
             (
                 "mlp_spread",
                 MLP,
@@ -315,8 +316,14 @@ async fn report() {
     // 2. Synthetic queries against the MLP, one identity.
     let attacker = create_key(&server.state_dir, "attacker", &["infer:mlp"]);
     wait_for_key(&server, &attacker).await;
-    let (n, status) = synthetic(&server, &[attacker], "mlp", &data, 2000).await;
-    println!("REPORT 2 synthetic queries, one identity: {n} queries answered, then {status:?}");
+    let (n, status) = synthetic(&server, std::slice::from_ref(&attacker), "mlp", &data, 2000).await;
+    let flags = std::fs::read_to_string(server.state_dir.join("flags.json")).unwrap_or_default();
+    let by = if flags.contains("\"sweep\"") { "sweep signal" } else { "PRADA" };
+    println!("REPORT 2 synthetic queries, one identity: {n} queries answered, then {status:?} (flagged by the {by})");
+    let prada_only = create_key(&server.state_dir, "attacker2", &["infer:mlp_prada"]);
+    wait_for_key(&server, &prada_only).await;
+    let (n, status) = synthetic(&server, &[prada_only], "mlp_prada", &data, 2000).await;
+    println!("REPORT 2b the same with the sweep signal off (PRADA alone): {n} queries answered, then {status:?}");
 
     // 3. The same attack spread over five identities from one address.
     let keys: Vec<String> =

@@ -67,6 +67,11 @@ async fn a_synthetic_query_attack_is_blocked_until_cleared() {
     }
     let n = blocked_after.expect("the attack was never blocked");
     assert!(n <= 400, "blocked only after {n} queries");
+    assert_eq!(
+        row_flag_signal(&server.state_dir, &id),
+        "sweep",
+        "near-duplicate probes are a sweep, seen before PRADA has its 100 distances"
+    );
     eprintln!("synthetic-query attack blocked after {n} queries");
 
     let listed = clients(&server.state_dir);
@@ -87,8 +92,45 @@ async fn a_synthetic_query_attack_is_blocked_until_cleared() {
     let audit = server.audit_records();
     let alert = audit.iter().find(|r| r["kind"] == "extraction_alert").expect("an extraction_alert record");
     assert_eq!(alert["identity"], id.as_str());
-    assert!(alert["w"].as_f64().unwrap() < 0.9);
+    // The sweep signal (near-duplicate queries) or PRADA, whichever saw it first.
+    match alert["detector"].as_str().unwrap() {
+        "sweep" => assert!(alert["w"].as_f64().unwrap() >= 0.5),
+        "prada" => assert!(alert["w"].as_f64().unwrap() < 0.9),
+        other => panic!("flagged by {other}"),
+    }
     assert!(audit.iter().any(|r| r["kind"] == "extraction_denied" && r["reason"] == "blocked"));
+}
+
+fn row_flag_signal(state: &Path, id: &str) -> String {
+    let flags: Value = serde_json::from_str(&std::fs::read_to_string(state.join("flags.json")).unwrap()).unwrap();
+    flags[id]["digits"]["signal"].as_str().unwrap().to_string()
+}
+
+/// With the sweep signal off, PRADA alone catches the same attack.
+#[tokio::test]
+async fn prada_alone_catches_the_synthetic_attack() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = repository(temp.path(), "[extraction]\naction = \"block\"\nsweep_share = 1.0\n");
+    let server = Server::start_with(Options::args(&["--model-repository", repo.to_str().unwrap()]));
+    let key = server.admin_key();
+    let seeds: Vec<Vec<f64>> = samples().into_iter().take(5).collect();
+    let mut blocked_after = None;
+    for i in 0..1000usize {
+        let mut row = seeds[i % 5].clone();
+        row[(i / 5) % 64] += 0.5 * ((i / 320) as f64 + 1.0);
+        // Every tenth query a fresh image, so not every query is a sweep step.
+        if i % 10 == 9 {
+            row = samples()[100 + i].clone();
+        }
+        if query(&server, &key, &row).await == StatusCode::FORBIDDEN {
+            blocked_after = Some(i + 1);
+            break;
+        }
+    }
+    let n = blocked_after.expect("PRADA never flagged the attack");
+    assert!(n <= 500, "blocked only after {n} queries");
+    let id = server.admin_key().split('_').nth(1).map(|i| format!("key:{i}")).unwrap();
+    assert_eq!(row_flag_signal(&server.state_dir, &id), "prada");
 }
 
 #[tokio::test]

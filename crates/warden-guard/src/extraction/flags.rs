@@ -58,10 +58,14 @@ impl Response {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Flag {
     pub response: Response,
-    /// The Shapiro–Wilk W that flagged it.
+    /// What flagged it: prada, sweep, out_of_range or volume.
+    #[serde(default = "prada")]
+    pub signal: String,
+    /// The value that flagged it: PRADA's Shapiro–Wilk W, the share of sweep steps
+    /// or out-of-range inputs, or the volume against the client's baseline.
     pub w: f64,
     /// Queries the detector had seen.
     pub queries: u64,
@@ -71,6 +75,10 @@ pub struct Flag {
 
 /// identity -> model -> flag
 pub type Flags = BTreeMap<String, BTreeMap<String, Flag>>;
+
+fn prada() -> String {
+    "prada".into()
+}
 
 pub fn flags_path(state_dir: &Path) -> PathBuf {
     state_dir.join("flags.json")
@@ -114,8 +122,8 @@ mod tests {
     fn flags_are_added_and_cleared_through_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = flags_path(dir.path());
-        let flag = Flag { response: Response::Block, w: 0.71, queries: 230, since: 1 };
-        update_flags(&path, |f| f.entry("key:a".into()).or_default().insert("digits".into(), flag)).unwrap();
+        let flag = Flag { response: Response::Block, signal: "prada".into(), w: 0.71, queries: 230, since: 1 };
+        update_flags(&path, |f| f.entry("key:a".into()).or_default().insert("digits".into(), flag.clone())).unwrap();
         assert_eq!(read_flags(&path).unwrap()["key:a"]["digits"], flag);
         let removed = update_flags(&path, |f| f.remove("key:a")).unwrap();
         assert!(removed.is_some());

@@ -4,7 +4,9 @@
 mod flags;
 mod normality;
 mod prada;
+mod signals;
 
 pub use flags::{Flag, Flags, Response, flags_path, read_flags, update_flags};
 pub use normality::shapiro_wilk;
 pub use prada::{Prada, PradaConfig, Verdict};
+pub use signals::{Signal, SignalConfig, Signals};
