@@ -189,13 +189,13 @@ impl Detection {
     }
 
     /// Re-reads `flags.json` after `warden clients clear`; a cleared client starts
-    /// with a fresh detector.
-    pub fn reload_if_changed(&self) {
+    /// with a fresh detector. Returns the (identity, model) pairs cleared.
+    pub fn reload_if_changed(&self) -> Vec<(String, String)> {
         let now = stamp(&self.path);
         {
             let mut last = self.stamp.lock().unwrap_or_else(|e| e.into_inner());
             if *last == now {
-                return;
+                return Vec::new();
             }
             *last = now;
         }
@@ -203,7 +203,7 @@ impl Detection {
             Ok(f) => f,
             Err(e) => {
                 tracing::error!(error = %e, "flags file changed but cannot be read; keeping the previous flags");
-                return;
+                return Vec::new();
             }
         };
         let mut flags = self.flags.write().unwrap_or_else(|e| e.into_inner());
@@ -216,11 +216,12 @@ impl Detection {
         drop(flags);
         let mut detectors = self.detectors.lock().unwrap_or_else(|e| e.into_inner());
         let mut told = self.told.lock().unwrap_or_else(|e| e.into_inner());
-        for key in cleared {
-            tracing::info!(identity = %key.0, model = %key.1, "extraction flag cleared");
-            detectors.remove(&key);
-            told.remove(&key);
+        for key in &cleared {
+            tracing::info!(model = %key.1, "extraction flag cleared");
+            detectors.remove(key);
+            told.remove(key);
         }
+        cleared
     }
 
     /// What each detector knows, for `warden clients list`.

@@ -115,7 +115,10 @@ async fn watch_clients(app: Arc<App>, snapshot: std::path::PathBuf) {
         tick.tick().await;
         let (app, snapshot) = (app.clone(), snapshot.clone());
         let _ = tokio::task::spawn_blocking(move || {
-            app.detection.reload_if_changed();
+            for (identity, model) in app.detection.reload_if_changed() {
+                app.audit
+                    .record_detached(Event::new("extraction_cleared").with("identity", identity).with("model", model));
+            }
             if round % 5 == 0 {
                 let states = app.detection.snapshot();
                 if let Ok(json) = serde_json::to_vec_pretty(&states)

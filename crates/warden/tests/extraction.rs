@@ -99,6 +99,10 @@ async fn a_synthetic_query_attack_is_blocked_until_cleared() {
         other => panic!("flagged by {other}"),
     }
     assert!(audit.iter().any(|r| r["kind"] == "extraction_denied" && r["reason"] == "blocked"));
+    assert!(
+        audit.iter().any(|r| r["kind"] == "extraction_cleared" && r["identity"] == id.as_str()),
+        "the clear is recorded"
+    );
 }
 
 fn row_flag_signal(state: &Path, id: &str) -> String {
