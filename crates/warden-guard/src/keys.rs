@@ -90,16 +90,7 @@ impl KeyStore {
     /// Opens the store for changes, holding an exclusive lock on `<path>.lock`
     /// until the store is dropped.
     pub fn open_for_update(path: &Path) -> Result<KeyStore, GuardError> {
-        let lock_path = path.with_extension("lock");
-        let io = |source| GuardError::Io { path: lock_path.clone(), source };
-        let lock = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&lock_path)
-            .map_err(io)?;
-        lock.lock().map_err(io)?;
+        let lock = lock_beside(path)?;
         let mut store = KeyStore::open(path)?;
         store._lock = Some(lock);
         Ok(store)
@@ -216,6 +207,22 @@ pub fn read_usage(path: &Path) -> HashMap<String, u64> {
 pub fn write_usage(path: &Path, usage: &HashMap<String, u64>) -> std::io::Result<()> {
     let json = serde_json::to_vec(usage).map_err(std::io::Error::other)?;
     write_private(path, &json)
+}
+
+/// Takes the exclusive lock on `<path>.lock` (created 0600), held until the file
+/// is dropped: writers of one state file (server and CLI) take turns.
+pub(crate) fn lock_beside(path: &Path) -> Result<std::fs::File, GuardError> {
+    let lock_path = path.with_extension("lock");
+    let io = |source| GuardError::Io { path: lock_path.clone(), source };
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&lock_path)
+        .map_err(io)?;
+    lock.lock().map_err(io)?;
+    Ok(lock)
 }
 
 /// Writes `bytes` to `path` with mode 0600 through a temporary file and a rename.

@@ -33,13 +33,7 @@ fn digits() -> Vec<Vec<f64>> {
 
 /// A repository with the logistic regression and the MLP under several configs.
 fn repository(dir: &Path, models: &[(&str, &str, &str)]) -> PathBuf {
-    for (name, source, config) in models {
-        let target = dir.join("repo").join(name);
-        std::fs::create_dir_all(target.join("1")).unwrap();
-        std::fs::copy(fixtures().join(source), target.join("1/model.onnx")).unwrap();
-        std::fs::write(target.join("config.toml"), config).unwrap();
-    }
-    dir.join("repo")
+    common::repository_of(dir, models)
 }
 
 const LR: &str = "extraction_models/lr/1/model.onnx";

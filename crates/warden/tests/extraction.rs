@@ -19,11 +19,7 @@ fn samples() -> Vec<Vec<f64>> {
 }
 
 fn repository(dir: &Path, config: &str) -> PathBuf {
-    let model = dir.join("repo/digits");
-    std::fs::create_dir_all(model.join("1")).unwrap();
-    std::fs::copy(fixtures().join("models/digits/1/model.onnx"), model.join("1/model.onnx")).unwrap();
-    std::fs::write(model.join("config.toml"), config).unwrap();
-    dir.join("repo")
+    common::repository_of(dir, &[("digits", "models/digits/1/model.onnx", config)])
 }
 
 async fn query(server: &Server, key: &str, row: &[f64]) -> StatusCode {

@@ -147,11 +147,7 @@ async fn an_identity_override_from_the_config_file_applies_to_that_identity_only
 
 /// A copy of the digits fixture with `config` as its `config.toml`.
 fn hardened_repository(dir: &Path, config: &str) -> PathBuf {
-    let model = dir.join("repo/digits");
-    std::fs::create_dir_all(model.join("1")).unwrap();
-    std::fs::copy(fixtures().join("models/digits/1/model.onnx"), model.join("1/model.onnx")).unwrap();
-    std::fs::write(model.join("config.toml"), config).unwrap();
-    dir.join("repo")
+    common::repository_of(dir, &[("digits", "models/digits/1/model.onnx", config)])
 }
 
 #[tokio::test]

@@ -4,14 +4,12 @@
 //! change, and the server re-reads the file when it changes.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::GuardError;
-use crate::keys::write_private;
+use crate::keys::{lock_beside, write_private};
 
 /// What a model does when its detector flags a client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,16 +94,7 @@ pub fn read_flags(path: &Path) -> Result<Flags, GuardError> {
 
 /// Changes the flags file under its lock: read, `change`, write.
 pub fn update_flags<T>(path: &Path, change: impl FnOnce(&mut Flags) -> T) -> Result<T, GuardError> {
-    let lock_path = path.with_extension("lock");
-    let io = |source| GuardError::Io { path: lock_path.clone(), source };
-    let lock: File = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(&lock_path)
-        .map_err(io)?;
-    lock.lock().map_err(io)?;
+    let _lock = lock_beside(path)?;
     let mut flags = read_flags(path)?;
     let result = change(&mut flags);
     let json = serde_json::to_vec_pretty(&flags)

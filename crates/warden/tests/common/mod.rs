@@ -27,6 +27,18 @@ pub fn model_repository() -> PathBuf {
     fixtures().join("models")
 }
 
+/// A model repository under `dir`: each (name, fixture ONNX path, config.toml text)
+/// becomes `<name>/1/model.onnx` with its config.
+pub fn repository_of(dir: &Path, models: &[(&str, &str, &str)]) -> PathBuf {
+    for (name, source, config) in models {
+        let target = dir.join("repo").join(name);
+        std::fs::create_dir_all(target.join("1")).unwrap();
+        std::fs::copy(fixtures().join(source), target.join("1/model.onnx")).unwrap();
+        std::fs::write(target.join("config.toml"), config).unwrap();
+    }
+    dir.join("repo")
+}
+
 /// Runs the CLI to completion; returns (status, stdout, stderr).
 pub fn run(args: &[&str]) -> (ExitStatus, String, String) {
     let out = warden().args(args).output().expect("warden runs");
