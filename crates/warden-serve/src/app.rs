@@ -91,6 +91,9 @@ pub struct Caller {
     cert: Option<Arc<Identity>>,
 }
 
+/// Requests with at most this many rows are fed to the extraction detector inline.
+const INLINE_ROWS: usize = 8;
+
 /// Addresses whose failed attempts are remembered at once; past that the oldest go.
 const MAX_TRACKED_SOURCES: usize = 100_000;
 
@@ -348,12 +351,15 @@ impl App {
         }
         let kept = inputs.clone();
         let outputs = self.run(model, inputs).await?;
-        let (app_detection, identity, m) = (self.detection.clone(), caller.primary.id.clone(), model.clone());
-        let observed = outputs.clone();
-        let raised = tokio::task::spawn_blocking(move || app_detection.observe(&identity, &m, &kept, &observed))
-            .await
-            .ok()
-            .flatten();
+        // A few rows cost tens of microseconds: cheaper on this thread than a hand-off
+        // to the blocking pool. Large batches go to the pool.
+        let raised = if rows(&kept) <= INLINE_ROWS {
+            self.detection.observe(&caller.primary.id, model, &kept, &outputs)
+        } else {
+            let (detection, identity, m) = (self.detection.clone(), caller.primary.id.clone(), model.clone());
+            let observed = outputs.clone();
+            tokio::task::spawn_blocking(move || detection.observe(&identity, &m, &kept, &observed)).await.ok().flatten()
+        };
         if let Some(raised) = raised {
             self.raise(&caller.primary.id, model, &raised, trail);
         }
