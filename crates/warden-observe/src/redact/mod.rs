@@ -152,6 +152,9 @@ impl Redactor {
             Kind::Ipv4 | Kind::Ipv6 => "IP",
             k => k.label(),
         };
+        if kind.is_address() && not_personal(value) {
+            return out.push_str(value);
+        }
         let pseudonymise = match kind {
             Kind::Ipv4 | Kind::Ipv6 => match self.settings.addresses {
                 AddressMode::Keep => return out.push_str(value),
@@ -177,6 +180,12 @@ impl Redactor {
         mac.update(value.as_bytes());
         hex::encode(&mac.finalize().into_bytes()[..4])
     }
+}
+
+/// Loopback and unspecified addresses (the server's own `127.0.0.1:8443`,
+/// `0.0.0.0`) say nothing about anyone, and operators need to read them.
+fn not_personal(address: &str) -> bool {
+    address.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified())
 }
 
 static GLOBAL: OnceLock<Redactor> = OnceLock::new();

@@ -87,6 +87,16 @@ fn addresses_can_be_kept_or_pseudonymised() {
 }
 
 #[test]
+fn the_servers_own_loopback_and_wildcard_addresses_stay_readable() {
+    let r = masked();
+    assert_eq!(
+        r.redact("listening on 127.0.0.1:8443 and 0.0.0.0:9464 and ::1"),
+        "listening on 127.0.0.1:8443 and 0.0.0.0:9464 and ::1"
+    );
+    assert_eq!(r.redact("from 203.0.113.9"), "from [IP]");
+}
+
+#[test]
 fn pseudonymised_values_keep_their_kind_but_secrets_are_masked() {
     let r = Redactor::new(Settings { pseudonymise: true, key: Some([1; 32]), ..Settings::default() }).unwrap();
     let out = r.redact("user bob@example.com with ghp_abcdefghijklmnopqrstuvwxyz0123456789");
