@@ -26,7 +26,7 @@ use crate::detect::{Detection, Raised, Standing};
 use crate::keyring::KeyRing;
 use crate::limiter::{Admitted, Limiter, Refusal};
 use crate::metrics::{AuthFailure, Metrics};
-use crate::output::{self, OutputPolicy};
+use crate::output::{self, OutputPolicies, OutputPolicy};
 use crate::pool::InferencePool;
 use crate::protocol::{v1, v2};
 use crate::reload::Live;
@@ -57,8 +57,8 @@ pub struct App {
     /// Debugging only: request bodies at debug level, redacted.
     log_payloads: bool,
     pub limiter: Limiter,
-    /// Output hardening per (model, version), from each model's `[output]`.
-    outputs: HashMap<(String, String), OutputPolicy>,
+    /// Output hardening per model name and version, from each model's `[output]`.
+    outputs: OutputPolicies,
     pub detection: Arc<Detection>,
 }
 
@@ -105,7 +105,7 @@ pub struct Parts {
     pub access: HashMap<String, ModelAccess>,
     pub audit: Arc<AuditLog>,
     pub limiter: Limiter,
-    pub outputs: HashMap<(String, String), OutputPolicy>,
+    pub outputs: OutputPolicies,
     pub detection: Arc<Detection>,
 }
 
@@ -165,21 +165,16 @@ impl App {
                 }
                 .instrument(span)
                 .await;
-                model_labels = trail.model_labels();
                 if let Ok(id) = http::HeaderValue::from_str(&trail.id) {
                     reply.headers_mut().insert("x-request-id", id);
                 }
+                model_labels = trail.into_model_labels();
                 (label, reply)
             }
             Err(e) => ("unknown", e.into_reply()),
         };
         add_security_headers(&mut reply, self.tls);
-        self.metrics.record(
-            label,
-            (&model_labels.0, &model_labels.1),
-            reply.status().as_u16(),
-            started.elapsed().as_secs_f64(),
-        );
+        self.metrics.record(label, model_labels, reply.status().as_u16(), started.elapsed().as_secs_f64());
         reply
     }
 
@@ -267,12 +262,8 @@ impl App {
                 let mut outputs = self.run_watched(&caller, &model, inputs, trail).await?;
                 if let Some(policy) = gate.degrade.as_ref().or(self.output_policy(&model)) {
                     policy.apply(&mut outputs);
+                    policy.withhold(&mut outputs);
                     trail.output_policy(policy.describe());
-                    let mut ix = 0;
-                    outputs.retain(|_| {
-                        ix += 1;
-                        policy.allows(ix - 1)
-                    });
                 }
                 let mut reply = v1::encode(rows, &outputs)?;
                 add_headers(&mut reply, &gate.limits);
@@ -396,7 +387,7 @@ impl App {
     }
 
     fn output_policy(&self, model: &Model) -> Option<&OutputPolicy> {
-        self.outputs.get(&(model.name.clone(), model.version.clone()))
+        self.outputs.get(&model.name)?.get(&model.version)
     }
 
     /// Rate and concurrency limits for (caller, model), before the body is read.

@@ -172,14 +172,15 @@ impl Detection {
     }
 
     fn detector(&self, identity: &str, model: &str, setting: &Setting) -> Arc<Mutex<Client>> {
+        let key = (identity.to_string(), model.to_string());
         let mut map = self.detectors.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= MAX_CLIENTS
-            && !map.contains_key(&(identity.to_string(), model.to_string()))
+            && !map.contains_key(&key)
             && let Some(k) = map.keys().next().cloned()
         {
             map.remove(&k);
         }
-        map.entry((identity.to_string(), model.to_string()))
+        map.entry(key)
             .or_insert_with(|| {
                 let client =
                     Client { prada: Prada::new(setting.prada), signals: Signals::new(setting.signals.clone()) };

@@ -45,7 +45,7 @@ pub use tls::TlsMaterial;
 use crate::app::App;
 use crate::keyring::KeyRing;
 use crate::limiter::Limiter;
-use crate::output::OutputPolicy;
+use crate::output::{OutputPolicies, OutputPolicy};
 
 /// Everything checked and loaded before a socket is opened, so a broken setup
 /// fails at once with a clear message.
@@ -133,13 +133,13 @@ async fn watch_clients(app: Arc<App>, snapshot: std::path::PathBuf) {
 }
 
 /// Each model version's output hardening; a policy that cannot apply stops the start.
-fn output_policies(repo: &Repository) -> Result<HashMap<(String, String), OutputPolicy>, SetupError> {
-    let mut policies = HashMap::new();
+fn output_policies(repo: &Repository) -> Result<OutputPolicies, SetupError> {
+    let mut policies = OutputPolicies::new();
     for model in repo.entries().flat_map(|e| e.versions.values()) {
         let policy = OutputPolicy::for_model(model)
             .map_err(|e| SetupError::Unsafe(format!("model {} version {}: {e}", model.name, model.version)))?;
         if let Some(p) = policy {
-            policies.insert((model.name.clone(), model.version.clone()), p);
+            policies.entry(model.name.clone()).or_default().insert(model.version.clone(), p);
         }
     }
     Ok(policies)

@@ -171,8 +171,8 @@ impl Metrics {
 
     /// One answered request. `model` is empty unless the request named a model
     /// that exists.
-    pub fn record(&self, endpoint: &'static str, model: (&str, &str), code: u16, seconds: f64) {
-        let labels = RequestLabels { endpoint, model: model.0.into(), version: model.1.into(), code };
+    pub fn record(&self, endpoint: &'static str, (model, version): (String, String), code: u16, seconds: f64) {
+        let labels = RequestLabels { endpoint, model, version, code };
         self.requests.get_or_create(&labels).inc();
         self.request_seconds.get_or_create(&EndpointLabels { endpoint }).observe(seconds);
     }

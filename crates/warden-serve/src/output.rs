@@ -2,9 +2,14 @@
 //! Applied to the model's results before any encoding, so no protocol path can
 //! send more than the policy allows.
 
+use std::collections::HashMap;
+
 use warden_model::{DataType, Model, NamedTensor, TensorData};
 
 use crate::reply::ApiError;
+
+/// Policies by model name, then version: looked up with borrowed names on every answer.
+pub type OutputPolicies = HashMap<String, HashMap<String, OutputPolicy>>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutputPolicy {
@@ -87,6 +92,15 @@ impl OutputPolicy {
     /// Whether output `ix` may be sent at all.
     pub fn allows(&self, ix: usize) -> bool {
         !self.label_only || Some(ix) == self.label
+    }
+
+    /// Drops the outputs the policy withholds (for answers that carry every output).
+    pub fn withhold(&self, outputs: &mut Vec<NamedTensor>) {
+        let mut ix = 0;
+        outputs.retain(|_| {
+            ix += 1;
+            self.allows(ix - 1)
+        });
     }
 
     /// Cuts the probabilities down in place.

@@ -139,7 +139,7 @@ struct Writer {
 
 impl Writer {
     fn open(settings: AuditSettings) -> Result<Writer, AuditError> {
-        let settings_copy = settings.clone();
+        let syslog = settings.syslog.as_deref().map(super::syslog::Syslog::new);
         let dir = settings.dir.clone();
         fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(AuditError::io(&dir))?;
         let key = CheckpointKey::load_or_create(&dir)?;
@@ -162,7 +162,7 @@ impl Writer {
             prev,
             unsigned: 0,
             last_checkpoint: Instant::now(),
-            syslog: settings_syslog(&settings_copy),
+            syslog,
             stats,
         };
         if recovered > 0 {
@@ -343,10 +343,6 @@ impl Writer {
             Err(e) => tracing::error!(error = %e, "audit log: rotation failed; writing on to the same file"),
         }
     }
-}
-
-fn settings_syslog(settings: &AuditSettings) -> Option<super::syslog::Syslog> {
-    settings.syslog.as_deref().map(super::syslog::Syslog::new)
 }
 
 /// A crash between `write` and the end of a line leaves half a record that was
