@@ -18,6 +18,8 @@ use warden_guard::source_key;
 use crate::reply::ApiError;
 
 pub struct Limiter {
+    /// No level sets any limit (decided once: the policies never change at run time).
+    off: bool,
     /// The decisions go through the trait; the in-memory store also saves budgets.
     state: Arc<dyn LimitState>,
     memory: Arc<MemoryState>,
@@ -55,7 +57,9 @@ impl Limiter {
         models: HashMap<String, LimitPolicy>,
     ) -> Limiter {
         let memory = Arc::new(state);
+        let off = server.is_empty() && identities.is_empty() && models.values().all(LimitPolicy::is_empty);
         Limiter {
+            off,
             state: memory.clone(),
             memory,
             server,
@@ -69,7 +73,7 @@ impl Limiter {
 
     /// True when no level sets any limit: the checks are skipped entirely.
     pub fn is_off(&self) -> bool {
-        self.server.is_empty() && self.identities.is_empty() && self.models.values().all(LimitPolicy::is_empty)
+        self.off
     }
 
     /// The rate and concurrency checks, before the body is read.

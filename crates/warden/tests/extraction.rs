@@ -161,3 +161,26 @@ async fn natural_digits_from_several_clients_are_not_flagged() {
     let listed = clients(&server.state_dir);
     assert!(listed.iter().all(|r| r["flag"].is_null()), "{listed:?}");
 }
+
+#[test]
+fn a_bad_extraction_config_stops_the_start_and_clear_names_an_unknown_client() {
+    let temp = tempfile::tempdir().unwrap();
+    for (config, expected) in [
+        ("[extraction]\naction = \"ban\"\n", "'ban' is not one of log, alert, degrade, throttle, block"),
+        ("[extraction]\ndelta = 1.5\n", "delta = 1.5"),
+        ("[extraction]\ninput_min = [0.0, 1.0]\n", "input_min has 2 values; the model has 64 features"),
+        ("[extraction]\ndetector = \"magic\"\n", "'magic' is not one of prada, off"),
+    ] {
+        let dir = temp.path().join(format!("case{}", expected.len()));
+        let repo = repository(&dir, config);
+        let (code, _, stderr) =
+            common::refused_start(&dir.join("state"), &["--model-repository", repo.to_str().unwrap()]);
+        assert_ne!(code, Some(0));
+        assert!(stderr.contains(expected), "{config}: {stderr}");
+    }
+    let state = temp.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let (status, _, stderr) = run(&["clients", "clear", "key:nobody", "--state-dir", state.to_str().unwrap()]);
+    assert!(!status.success());
+    assert!(stderr.contains("key:nobody has no extraction flag"), "{stderr}");
+}
