@@ -37,6 +37,12 @@ pub enum InputError {
     TooLarge { name: String, got: usize, limit: usize },
     #[error("inputs disagree on the batch size: {0}")]
     Batch(String),
+    #[error("a batch of {batch} rows is over this model's max_batch_size of {max}")]
+    BatchTooLarge { batch: usize, max: usize },
+    #[error("input '{name}' has shape {shape:?}, which holds no elements: send at least one row")]
+    Empty { name: String, shape: Vec<usize> },
+    #[error("input '{name}': {why}")]
+    OutOfDomain { name: String, why: String },
     #[error("input '{0}' holds NaN or infinite values, which this model does not accept")]
     NonFinite(String),
     #[error("input '{0}' holds BYTES elements that are not UTF-8, which this model's strings need")]
@@ -52,6 +58,10 @@ pub enum ModelError {
     Load { model: String, message: String },
     #[error("model {model}: {message}")]
     Run { model: String, message: String },
+    /// A kernel refused the request's values (an index, a shape it computed):
+    /// the input's fault, not the server's.
+    #[error("model {model} cannot run on this input: {message}")]
+    Rejected { model: String, message: String },
     #[error("{path}: {message}")]
     Config { path: PathBuf, message: String },
     #[error("model repository {path}: {message}")]

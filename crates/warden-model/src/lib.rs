@@ -5,6 +5,7 @@
 mod config;
 mod datatype;
 mod error;
+mod guards;
 mod model;
 mod repository;
 mod tensor;

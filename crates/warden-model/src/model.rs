@@ -11,6 +11,7 @@ use tract_onnx::tract_hir::internal::{DimLike, Factoid, bail, format_err};
 use crate::DataType;
 use crate::config::ModelConfig;
 use crate::error::{InputError, ModelError};
+use crate::guards::Guards;
 use crate::tensor::{NamedTensor, TensorData};
 
 /// One dimension of a model's input or output.
@@ -61,6 +62,7 @@ pub struct Model {
     /// swapped model file shows in it.
     pub digest: String,
     plan: Arc<TypedRunnableModel>,
+    guards: Guards,
 }
 
 impl std::fmt::Debug for Model {
@@ -80,14 +82,26 @@ impl Model {
     pub fn load(name: &str, version: &str, bytes: &[u8], config: ModelConfig) -> Result<Model, ModelError> {
         let label = format!("{name}/{version}");
         let err = |e: TractError| ModelError::Load { model: label.clone(), message: format!("{e:#}") };
-        let mut model = tract_onnx::onnx().model_for_read(&mut &bytes[..]).map_err(err)?;
+        let onnx = tract_onnx::onnx();
+        let proto = onnx.proto_model_for_read(&mut &bytes[..]).map_err(err)?;
+        let guards = proto.graph.as_ref().map(Guards::from_graph).unwrap_or_default();
+        let mut model = onnx.model_for_proto_model(&proto).map_err(err)?;
         let inputs = fix_input_facts(&mut model).map_err(err)?;
         let declared = declared_outputs(&model).map_err(err)?;
         let typed = model.into_optimized().map_err(err)?;
         let outputs = output_specs(&typed, declared).map_err(err)?;
         let plan = typed.into_runnable().map_err(err)?;
         let digest = hex::encode(Sha256::digest(bytes));
-        Ok(Model { name: name.to_string(), version: version.to_string(), inputs, outputs, config, digest, plan })
+        Ok(Model {
+            name: name.to_string(),
+            version: version.to_string(),
+            inputs,
+            outputs,
+            config,
+            digest,
+            plan,
+            guards,
+        })
     }
 
     pub fn output(&self, name: &str) -> Option<&TensorSpec> {
@@ -128,6 +142,7 @@ impl Model {
             }
             ordered.push(t);
         }
+        self.guards.check(&ordered)?;
         Ok(ordered)
     }
 
@@ -135,6 +150,9 @@ impl Model {
         let name = || spec.name.clone();
         if t.data.datatype() != spec.datatype {
             return Err(InputError::Datatype { name: name(), got: t.data.datatype(), expected: spec.datatype });
+        }
+        if t.shape.len() == spec.shape.len() && t.shape.contains(&0) {
+            return Err(InputError::Empty { name: name(), shape: t.shape.clone() });
         }
         let shape_fits = t.shape.len() == spec.shape.len()
             && spec.shape.iter().zip(&t.shape).all(|(d, &n)| match d {
@@ -159,7 +177,7 @@ impl Model {
             (self.config.max_batch_size, spec.shape.first(), t.shape.first())
             && batch > max
         {
-            return Err(InputError::Batch(format!("batch of {batch} is over this model's limit of {max}")));
+            return Err(InputError::BatchTooLarge { batch, max });
         }
         if !self.config.allow_non_finite && t.data.has_non_finite() {
             return Err(InputError::NonFinite(name()));
@@ -181,7 +199,10 @@ impl Model {
             .map(|t| t.data.to_tract(&t.shape).map(TValue::from))
             .collect::<Result<TVec<_>, _>>()
             .map_err(|e| err(e.to_string()))?;
-        let results = self.plan.run(values).map_err(|e| err(format!("{e:#}")))?;
+        let results = self.plan.run(values).map_err(|e| ModelError::Rejected {
+            model: format!("{}/{}", self.name, self.version),
+            message: format!("{e:#}"),
+        })?;
         if results.len() != self.outputs.len() {
             return Err(err(format!("returned {} outputs, expected {}", results.len(), self.outputs.len())));
         }

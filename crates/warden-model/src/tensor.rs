@@ -111,6 +111,11 @@ impl TensorData {
         self.len() == 0
     }
 
+    /// The size of `to_le_bytes`, without building it.
+    pub fn byte_len(&self) -> usize {
+        each_fixed!(self, v => std::mem::size_of_val(&v[..]), b => b.iter().map(|e| 4 + e.len()).sum())
+    }
+
     /// True when a float element is NaN or infinite.
     pub fn has_non_finite(&self) -> bool {
         match self {

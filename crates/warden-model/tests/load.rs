@@ -97,7 +97,10 @@ fn bad_inputs_are_input_errors() {
     assert!(matches!(check(wrong_type), InputError::Datatype { .. }));
     assert!(matches!(check(NamedTensor { shape: vec![1, 63], ..ok.clone() }), InputError::Shape { .. }));
     assert!(matches!(check(NamedTensor { shape: vec![64], ..ok.clone() }), InputError::Shape { .. }));
-    assert!(matches!(check(NamedTensor { shape: vec![0, 64], ..ok.clone() }), InputError::Shape { .. }));
+    assert!(matches!(
+        check(NamedTensor { shape: vec![0, 64], data: TensorData::F32(vec![]), ..ok.clone() }),
+        InputError::Empty { .. }
+    ));
     assert!(matches!(check(NamedTensor { shape: vec![2, 64], ..ok.clone() }), InputError::Count { .. }));
     assert!(matches!(check(digits_input(&vec![vec![0.0; 64]; 20])), InputError::TooLarge { .. }));
     let huge = NamedTensor { shape: vec![usize::MAX / 2, 64], ..ok.clone() };
@@ -105,4 +108,54 @@ fn bad_inputs_are_input_errors() {
     let mut nan = vec![0.0; 64];
     nan[3] = f32::NAN;
     assert!(matches!(check(digits_input(&[nan])), InputError::NonFinite(_)));
+}
+
+fn kernel_model(name: &str) -> std::sync::Arc<warden_model::Model> {
+    let dir = fixtures().join("kernel_models");
+    let repo = Repository::load_dir(&dir).unwrap();
+    repo.get(name, None).unwrap().clone()
+}
+
+fn i64s(name: &str, values: &[i64]) -> NamedTensor {
+    NamedTensor { name: name.into(), shape: vec![values.len()], data: TensorData::I64(values.to_vec()) }
+}
+
+/// Values the graph cannot take are input errors before the model runs, and what
+/// the guards let through runs and matches onnxruntime (make_kernel_fixtures.py).
+#[test]
+fn graph_guards_refuse_values_kernels_fail_on() {
+    let gather = kernel_model("gather");
+    let run = |m: &warden_model::Model, inputs: Vec<NamedTensor>| {
+        let checked = m.check_inputs(inputs, 1000)?;
+        Ok::<_, InputError>(m.run(&checked).unwrap())
+    };
+    let out = run(&gather, vec![i64s("index", &[0, 2, -1])]).unwrap();
+    assert_eq!(out[0].data, TensorData::I64(vec![10, 30, 30]));
+    for bad in [3, -4, 4111111111111111, i64::MIN] {
+        let e = run(&gather, vec![i64s("index", &[0, bad])]).unwrap_err();
+        assert!(matches!(e, InputError::OutOfDomain { ref name, .. } if name == "index"), "{bad}: {e}");
+        let quoted = bad.unsigned_abs() > 100 && e.to_string().contains(&bad.to_string());
+        assert!(!quoted, "the message must not quote the value: {e}");
+    }
+
+    let divide = kernel_model("divide");
+    let out = run(&divide, vec![i64s("numerator", &[7]), i64s("divisor", &[2])]).unwrap();
+    assert_eq!(out[0].data, TensorData::I64(vec![3]));
+    assert_eq!(out[1].data, TensorData::I64(vec![1]));
+    let zero = run(&divide, vec![i64s("numerator", &[7, 1]), i64s("divisor", &[2, 0])]).unwrap_err();
+    assert!(matches!(zero, InputError::OutOfDomain { .. }), "{zero}");
+    let overflow = run(&divide, vec![i64s("numerator", &[i64::MIN]), i64s("divisor", &[-1])]).unwrap_err();
+    assert!(matches!(overflow, InputError::OutOfDomain { .. }), "{overflow}");
+    assert!(run(&divide, vec![i64s("numerator", &[-8]), i64s("divisor", &[-1])]).is_ok());
+
+    let topk = kernel_model("topk");
+    let scores =
+        NamedTensor { name: "scores".into(), shape: vec![1, 4], data: TensorData::F32(vec![1.0, 4.0, 2.0, 3.0]) };
+    let out = run(&topk, vec![scores.clone(), i64s("k", &[2])]).unwrap();
+    assert_eq!(out[0].data, TensorData::F32(vec![4.0, 3.0]));
+    for bad in [5, 9, -1] {
+        let e = run(&topk, vec![scores.clone(), i64s("k", &[bad])]).unwrap_err();
+        assert!(matches!(e, InputError::OutOfDomain { .. }), "{bad}: {e}");
+    }
+    assert!(run(&topk, vec![scores, i64s("k", &[4])]).is_ok());
 }

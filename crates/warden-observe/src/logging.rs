@@ -185,3 +185,30 @@ mod tests {
         assert!(out.ends_with("}\n"));
     }
 }
+
+/// Replaces the default panic hook, which prints the panic message to stderr as it
+/// is: a kernel that fails on a request's values says which (`the index is
+/// 4111111111111111`), so the message is request data. Panics are logged through
+/// the redacting logger with where they happened and no backtrace; the message,
+/// redacted, only when `show_message` (payload logging, for debugging) is on.
+pub fn install_panic_hook(show_message: bool) {
+    std::panic::set_hook(Box::new(move |info| {
+        let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        let thread = std::thread::current().name().unwrap_or("unnamed").to_string();
+        if show_message {
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(%location, %thread, message = %crate::redact::scrub(&message), "a thread panicked");
+        } else {
+            tracing::error!(
+                %location,
+                %thread,
+                "a thread panicked; its message is withheld because it may quote request data"
+            );
+        }
+    }));
+}

@@ -148,8 +148,11 @@ impl App {
     pub async fn handle(&self, req: Request<Incoming>, peer: IpAddr, cert: Option<Arc<str>>) -> Reply {
         let _in_flight = self.metrics.enter();
         let started = std::time::Instant::now();
+        let (head, body) = req.into_parts();
+        let mut body = Some(body);
         let mut model_labels = (String::new(), String::new());
-        let (label, mut reply) = match route(req.method(), req.uri().path()) {
+        let routed = crate::head::check_parts(&head, &self.limits).and_then(|()| route(&head.method, head.uri.path()));
+        let (label, mut reply) = match routed {
             Ok(r @ (Route::Live | Route::Ready)) => (r.label(), health(r.label())),
             Ok(r) => {
                 let mut trail = Trail::new(peer, r.label());
@@ -157,8 +160,10 @@ impl App {
                 // Every line logged while handling the request carries its id.
                 let span = tracing::info_span!("request", id = %trail.id);
                 let mut reply = async {
-                    let reply =
-                        self.dispatch(r, req, peer, cert, &mut trail).await.unwrap_or_else(ApiError::into_reply);
+                    let reply = self
+                        .dispatch(r, &head, &mut body, peer, cert, &mut trail)
+                        .await
+                        .unwrap_or_else(ApiError::into_reply);
                     let reply = self.audited(&trail, reply).await;
                     trail.log(reply.status().as_u16(), self.log_identities);
                     reply
@@ -173,8 +178,14 @@ impl App {
             }
             Err(e) => ("unknown", e.into_reply()),
         };
+        if let Some(unread) = body {
+            crate::linger::discard(unread, &head, &self.limits).await;
+        }
         add_security_headers(&mut reply, self.tls);
         self.metrics.record(label, model_labels, reply.status().as_u16(), started.elapsed().as_secs_f64());
+        if head.method == http::Method::HEAD {
+            crate::reply::strip_body(&mut reply);
+        }
         reply
     }
 
@@ -197,7 +208,8 @@ impl App {
     async fn dispatch(
         &self,
         r: Route,
-        req: Request<Incoming>,
+        head: &http::request::Parts,
+        body: &mut Option<Incoming>,
         peer: IpAddr,
         cert: Option<Arc<str>>,
         trail: &mut Trail,
@@ -207,22 +219,24 @@ impl App {
             .try_acquire()
             .map_err(|_| ApiError::unavailable("server is at its limit of requests in flight; retry shortly", 1))?;
         let deadline = Instant::now() + self.limits.request_timeout;
-        match tokio::time::timeout_at(deadline, self.authorized(r, req, peer, cert, deadline, trail)).await {
+        match tokio::time::timeout_at(deadline, self.authorized(r, head, body, peer, cert, deadline, trail)).await {
             Ok(result) => result,
             Err(_) => Err(ApiError::unavailable("request deadline exceeded", 1)),
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn authorized(
         &self,
         r: Route,
-        req: Request<Incoming>,
+        head: &http::request::Parts,
+        body: &mut Option<Incoming>,
         peer: IpAddr,
         cert: Option<Arc<str>>,
         deadline: Instant,
         trail: &mut Trail,
     ) -> Result<Reply, ApiError> {
-        let caller = self.authenticate(req.headers(), peer, cert, trail)?;
+        let caller = self.authenticate(&head.headers, peer, cert, trail)?;
         match r {
             Route::Live => Ok(health("live")),
             Route::Ready => Ok(health("ready")),
@@ -234,7 +248,7 @@ impl App {
                     .entry(&found.name)
                     .map(|e| e.versions.keys().map(u64::to_string).collect())
                     .unwrap_or_default();
-                Ok(v2::model_metadata(found, versions))
+                Ok(v2::model_metadata(found, versions, self.output_policy(found)))
             }
             Route::ModelReady { model, version } => {
                 let found = self.model(&caller, &model, version.as_deref(), Action::ReadMetadata, trail)?;
@@ -243,17 +257,17 @@ impl App {
             Route::Infer { model, version } => {
                 let model = self.model(&caller, &model, version.as_deref(), Action::Infer, trail)?.clone();
                 let gate = self.gate(&caller, peer, &model, trail)?;
-                let header_length = req.headers().get(v2::HEADER_LENGTH).cloned();
-                let body = self.read_body(req, deadline).await?;
+                let header_length = head.headers.get(v2::HEADER_LENGTH);
+                let body = self.read_body(head, body, deadline).await?;
                 trail.input(&body);
-                let mut reply = self.infer(model, &body, header_length.as_ref(), &caller, &gate, trail).await?;
+                let mut reply = self.infer(model, &body, header_length, &caller, &gate, trail).await?;
                 add_headers(&mut reply, &gate.limits);
                 Ok(reply)
             }
             Route::Predict { model } => {
                 let model = self.model(&caller, &model, None, Action::Infer, trail)?.clone();
                 let gate = self.gate(&caller, peer, &model, trail)?;
-                let body = self.read_body(req, deadline).await?;
+                let body = self.read_body(head, body, deadline).await?;
                 trail.input(&body);
                 let inputs = model.check_inputs(v1::decode(&body, &model)?, self.max_elements(&model))?;
                 let rows = rows(&inputs);
@@ -265,7 +279,7 @@ impl App {
                     policy.withhold(&mut outputs);
                     trail.output_policy(policy.describe());
                 }
-                let mut reply = v1::encode(rows, &outputs)?;
+                let mut reply = v1::encode(rows, &outputs, self.limits.response_limit())?;
                 add_headers(&mut reply, &gate.limits);
                 Ok(reply)
             }
@@ -298,7 +312,7 @@ impl App {
             p.apply(&mut outputs);
             trail.output_policy(p.describe());
         }
-        Ok(v2::encode(&model, request.id.as_deref(), &outputs, &selected))
+        v2::encode(&model, request.id.as_deref(), &outputs, &selected, self.limits.response_limit())
     }
 
     /// What stands between a caller and a model before its body is read: an
@@ -574,33 +588,37 @@ impl App {
     }
 
     /// Reads the whole body under the size limit and the read timeout (or the
-    /// request deadline, when that comes first).
-    async fn read_body(&self, req: Request<Incoming>, deadline: Instant) -> Result<Bytes, ApiError> {
-        let too_large = || {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("request body is over the limit of {} bytes", self.limits.max_body_size),
-            )
+    /// request deadline, when that comes first), and decodes its content coding.
+    async fn read_body(
+        &self,
+        head: &http::request::Parts,
+        body: &mut Option<Incoming>,
+        deadline: Instant,
+    ) -> Result<Bytes, ApiError> {
+        let limit = self.limits.max_body_size;
+        let coding = crate::coding::ContentCoding::of(&head.headers)?;
+        let declared = head.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(crate::coding::too_large(limit));
+        }
+        let Some(incoming) = body.take() else {
+            return Err(ApiError::bad_request("the request body could not be read"));
         };
-        let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > self.limits.max_body_size as u64) {
-            return Err(too_large());
-        }
-        let limit = deadline.min(Instant::now() + self.limits.read_timeout);
-        let body = Limited::new(req.into_body(), self.limits.max_body_size);
-        match tokio::time::timeout_at(limit, body.collect()).await {
-            Ok(Ok(collected)) => {
-                let bytes = collected.to_bytes();
-                if self.log_payloads {
-                    let shown = &bytes[..bytes.len().min(4096)];
-                    tracing::debug!(bytes = bytes.len(), body = %String::from_utf8_lossy(shown), "request body");
-                }
-                Ok(bytes)
+        let until = deadline.min(Instant::now() + self.limits.read_timeout);
+        let bytes = match tokio::time::timeout_at(until, Limited::new(incoming, limit).collect()).await {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+                return Err(crate::coding::too_large(limit));
             }
-            Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-            Ok(Err(_)) => Err(ApiError::bad_request("the request body could not be read")),
-            Err(_) => Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "request body not received in time")),
+            Ok(Err(_)) => return Err(ApiError::bad_request("the request body could not be read")),
+            Err(_) => return Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "request body not received in time")),
+        };
+        let bytes = coding.decode(bytes, limit)?;
+        if self.log_payloads {
+            let shown = &bytes[..bytes.len().min(4096)];
+            tracing::debug!(bytes = bytes.len(), body = %String::from_utf8_lossy(shown), "request body");
         }
+        Ok(bytes)
     }
 }
 

@@ -93,6 +93,12 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting { key: "http.max_body_size", kind: Kind::Size, help: "largest request body [default: 4MiB]" },
     Setting { key: "http.max_header_size", kind: Kind::Size, help: "largest request head [default: 16KiB]" },
+    Setting { key: "http.max_headers", kind: Kind::Count, help: "most header fields in a request [default: 100]" },
+    Setting {
+        key: "http.max_response_size",
+        kind: Kind::Size,
+        help: "largest answer; a bigger one is refused with 400 [default: 4 x http.max_body_size]",
+    },
     Setting {
         key: "http.max_elements",
         kind: Kind::Count,
@@ -368,6 +374,9 @@ impl Default for AuthLimits {
 pub struct HttpLimits {
     pub max_body_size: usize,
     pub max_header_size: usize,
+    pub max_headers: usize,
+    /// `None`: four times the body limit (see `response_limit`).
+    pub max_response_size: Option<usize>,
     pub max_elements: usize,
     pub read_timeout: Duration,
     pub request_timeout: Duration,
@@ -376,11 +385,22 @@ pub struct HttpLimits {
     pub shutdown_timeout: Duration,
 }
 
+impl HttpLimits {
+    /// The largest answer: set, or four times the body limit, since an answer a
+    /// few times its request is normal (probabilities for every class) and one
+    /// thousands of times larger is an amplification.
+    pub fn response_limit(&self) -> usize {
+        self.max_response_size.unwrap_or(self.max_body_size.saturating_mul(4))
+    }
+}
+
 impl Default for HttpLimits {
     fn default() -> Self {
         HttpLimits {
             max_body_size: 4 << 20,
             max_header_size: 16 << 10,
+            max_headers: 100,
+            max_response_size: None,
             max_elements: 1 << 20,
             read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
@@ -543,6 +563,8 @@ impl ServeConfig {
             "tls.identities" => self.tls_identities = Some(parse_path(&raw)?),
             "http.max_body_size" => h.max_body_size = parse_size(&raw)?,
             "http.max_header_size" => h.max_header_size = parse_size(&raw)?,
+            "http.max_headers" => h.max_headers = parse_count(&raw)?,
+            "http.max_response_size" => h.max_response_size = Some(parse_size(&raw)?),
             "http.max_elements" => h.max_elements = parse_count(&raw)?,
             "http.read_timeout" => h.read_timeout = parse_duration(&raw)?,
             "http.request_timeout" => h.request_timeout = parse_duration(&raw)?,
@@ -639,6 +661,12 @@ impl ServeConfig {
         }
         if h.max_body_size < 1024 {
             errors.push("http.max_body_size must be at least 1KiB".into());
+        }
+        if h.max_response_size.is_some_and(|n| n < 1024) {
+            errors.push("http.max_response_size must be at least 1KiB".into());
+        }
+        if h.max_headers < 8 {
+            errors.push("http.max_headers must be at least 8".into());
         }
         for (name, d) in [
             ("auth.failure_window", self.auth.failure_window),

@@ -4,13 +4,17 @@
 
 mod app;
 mod client_cert;
+mod coding;
 mod config;
+mod connections;
 mod detect;
 mod error;
 mod filestamp;
+mod head;
 mod jwks;
 mod keyring;
 mod limiter;
+mod linger;
 mod metrics;
 mod observe;
 mod output;

@@ -77,6 +77,8 @@ pub struct Metrics {
     models_loaded: Family<ModelLabels, Gauge>,
     limit_refusals: Family<LimitLabels, Counter>,
     extraction_alerts: Family<ActionLabels, Counter>,
+    connections_open: Gauge,
+    connections_closed: Family<ReasonLabels, Counter>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -150,7 +152,17 @@ impl Metrics {
             "Clients flagged by the extraction detector, by model and the action taken (alert, degrade, throttle, block)",
             extraction_alerts.clone(),
         );
+        let connections_open = Gauge::default();
+        registry.register("connections_open", "API connections open now", connections_open.clone());
+        let connections_closed = Family::default();
+        registry.register(
+            "connections_closed",
+            "API connections the server closed on its own, by reason (idle, handshake_timeout, evicted: closed to make room at http.max_connections, refused: a new one turned away at the cap)",
+            connections_closed.clone(),
+        );
         Metrics {
+            connections_open,
+            connections_closed,
             extraction_alerts,
             limit_refusals,
             registry,
@@ -204,6 +216,16 @@ impl Metrics {
         self.audit_refused.inc();
     }
 
+    pub fn connection_closed(&self, reason: &'static str) {
+        self.connections_closed.get_or_create(&ReasonLabels { reason }).inc();
+    }
+
+    /// Counts a connection as open until the guard drops.
+    pub fn connection_opened(&self) -> OpenConnection {
+        self.connections_open.inc();
+        OpenConnection(self.connections_open.clone())
+    }
+
     pub fn enter(&self) -> InFlight<'_> {
         self.in_flight.inc();
         InFlight(self)
@@ -219,6 +241,14 @@ impl Metrics {
 }
 
 pub struct InFlight<'a>(&'a Metrics);
+
+pub struct OpenConnection(Gauge);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {

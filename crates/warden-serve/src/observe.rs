@@ -29,7 +29,10 @@ pub fn init_logging(config: &ServeConfig) -> Result<logging::Guard, SetupError> 
         "text" => Format::Text,
         _ => Format::Auto,
     };
-    logging::init(&config.log_level, format, config.otlp_endpoint.as_deref()).map_err(SetupError::Unsafe)
+    let guard =
+        logging::init(&config.log_level, format, config.otlp_endpoint.as_deref()).map_err(SetupError::Unsafe)?;
+    logging::install_panic_hook(log.payloads);
+    Ok(guard)
 }
 
 /// The key behind log pseudonyms, kept across restarts so one client's lines

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use http::StatusCode;
 use tokio::sync::Semaphore;
-use warden_model::{Model, NamedTensor};
+use warden_model::{Model, ModelError, NamedTensor};
 
 use crate::reply::ApiError;
 
@@ -34,14 +34,25 @@ impl InferencePool {
         });
         match task.await {
             Ok(Ok(outputs)) => Ok(outputs),
+            Ok(Err(ModelError::Rejected { message, .. })) => {
+                tracing::warn!("the model refused a request's input");
+                tracing::debug!(error = %message, "why the model refused the input");
+                Err(rejected())
+            }
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "model run failed");
                 Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the model failed to run"))
             }
-            Err(e) => {
-                tracing::error!(error = %e, "model task panicked");
-                Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the model failed to run"))
-            }
+            // Inputs are checked against the signature before a model runs, so a
+            // kernel that panics was failed by the values it was given: the client's
+            // input. The panic hook has logged where, without the message.
+            Err(_) => Err(rejected()),
         }
     }
+}
+
+fn rejected() -> ApiError {
+    ApiError::bad_request(
+        "the model cannot run on this input: a value is outside what the model accepts (an index, a divisor or a size)",
+    )
 }

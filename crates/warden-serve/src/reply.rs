@@ -88,6 +88,43 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Reply {
     }
 }
 
+/// JSON of at most `limit` bytes: serializing stops at the limit, so an answer
+/// that would be too large is never built in memory.
+pub fn json_capped<T: Serialize>(body: &T, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let mut out = Capped { buf: Vec::new(), limit };
+    match serde_json::to_writer(&mut out, body) {
+        Ok(()) => Ok(out.buf),
+        Err(e) if e.is_io() => Err(too_large_answer(limit)),
+        Err(_) => Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "cannot encode the answer")),
+    }
+}
+
+/// An answer over `http.max_response_size`: the request asked for too much.
+pub fn too_large_answer(limit: usize) -> ApiError {
+    ApiError::bad_request(format!(
+        "the answer would be over the limit of {limit} bytes (http.max_response_size): ask for fewer rows or outputs"
+    ))
+}
+
+struct Capped {
+    buf: Vec<u8>,
+    limit: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + data.len() > self.limit {
+            return Err(std::io::Error::other("answer over the limit"));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 pub fn bytes_reply(status: StatusCode, content_type: &'static str, body: Bytes) -> Reply {
     let mut reply = Response::new(Full::new(body));
     *reply.status_mut() = status;
@@ -110,4 +147,12 @@ pub fn add_security_headers(reply: &mut Reply, tls: bool) {
     if tls {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
+}
+
+/// A HEAD answer: the GET answer's status and headers, its length declared, and
+/// no body (HTTP/2 refuses DATA frames on a HEAD answer).
+pub fn strip_body(reply: &mut Reply) {
+    let len = http_body::Body::size_hint(reply.body()).exact().unwrap_or(0);
+    *reply.body_mut() = Full::new(Bytes::new());
+    reply.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(len));
 }

@@ -42,29 +42,49 @@ impl Route {
 pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
     let segments: Vec<&str> = path.trim_start_matches('/').trim_end_matches('/').split('/').collect();
     let owned = |s: &str| percent_decoded(s);
+    let version = |s: &str| canonical_version(s).map(Some);
     let found = match segments.as_slice() {
         ["v2", "health", "live"] => Route::Live,
         ["v2", "health", "ready"] => Route::Ready,
         ["v2"] => Route::ServerMetadata,
         ["v2", "models", m] => Route::ModelMetadata { model: owned(m), version: None },
-        ["v2", "models", m, "versions", v] => Route::ModelMetadata { model: owned(m), version: Some(owned(v)) },
+        ["v2", "models", m, "versions", v] => Route::ModelMetadata { model: owned(m), version: version(v)? },
         ["v2", "models", m, "ready"] => Route::ModelReady { model: owned(m), version: None },
-        ["v2", "models", m, "versions", v, "ready"] => Route::ModelReady { model: owned(m), version: Some(owned(v)) },
+        ["v2", "models", m, "versions", v, "ready"] => Route::ModelReady { model: owned(m), version: version(v)? },
         ["v2", "models", m, "infer"] => Route::Infer { model: owned(m), version: None },
-        ["v2", "models", m, "versions", v, "infer"] => Route::Infer { model: owned(m), version: Some(owned(v)) },
-        ["v1", "models", m] if m.ends_with(":predict") => {
-            Route::Predict { model: owned(m.trim_end_matches(":predict")) }
-        }
+        ["v2", "models", m, "versions", v, "infer"] => Route::Infer { model: owned(m), version: version(v)? },
+        ["v1", "models", m] => match m.strip_suffix(":predict") {
+            Some(name) if !name.contains(':') => Route::Predict { model: owned(name) },
+            _ => return Err(ApiError::not_found("no such endpoint")),
+        },
         _ => return Err(ApiError::not_found("no such endpoint")),
     };
+    // HEAD is GET without the body, wherever GET works.
+    let method = if *method == Method::HEAD { &Method::GET } else { method };
     if *method != found.method() {
         return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("use {} for this endpoint", found.method()))
             .with_header(
                 http::header::ALLOW,
-                http::HeaderValue::from_static(if found.method() == Method::POST { "POST" } else { "GET" }),
+                http::HeaderValue::from_static(if found.method() == Method::POST { "POST" } else { "GET, HEAD" }),
             ));
     }
     Ok(found)
+}
+
+/// A version as the repository names it: decimal, no sign, no leading zero. Other
+/// spellings of the same number (`+1`, `01`) are refused, so each version has one
+/// name in the audit log and the metrics.
+fn canonical_version(segment: &str) -> Result<String, ApiError> {
+    let canonical = !segment.is_empty()
+        && segment.len() <= 20
+        && segment.bytes().all(|b| b.is_ascii_digit())
+        && (segment == "0" || !segment.starts_with('0'))
+        && segment.parse::<u64>().is_ok();
+    if canonical {
+        Ok(segment.to_string())
+    } else {
+        Err(ApiError::bad_request("a model version is a decimal number with no sign or leading zeros"))
+    }
 }
 
 /// A path segment as the client meant it: clients percent-encode model names
@@ -122,5 +142,23 @@ mod tests {
         assert_eq!(get("/v3").unwrap_err().status, StatusCode::NOT_FOUND);
         assert_eq!(get("/v2/models/m/versions/1/2/infer").unwrap_err().status, StatusCode::NOT_FOUND);
         assert_eq!(post("/v1/models/m:explain").unwrap_err().status, StatusCode::NOT_FOUND);
+        assert_eq!(post("/v1/models/m:predict:predict").unwrap_err().status, StatusCode::NOT_FOUND);
+        assert_eq!(route(&Method::HEAD, "/v2/health/live").unwrap(), Route::Live);
+        assert_eq!(route(&Method::HEAD, "/v2/models/m/infer").unwrap_err().status, StatusCode::METHOD_NOT_ALLOWED);
+    }
+
+    #[test]
+    fn versions_have_one_spelling() {
+        let get = |p| route(&Method::GET, p);
+        assert_eq!(
+            get("/v2/models/m/versions/10").unwrap(),
+            Route::ModelMetadata { model: "m".into(), version: Some("10".into()) }
+        );
+        assert!(get("/v2/models/m/versions/0").is_ok());
+        for bad in ["+1", "01", "0001", "-1", "1.0", "%31", "99999999999999999999", " 1"] {
+            let path = format!("/v2/models/m/versions/{bad}");
+            let e = route(&Method::GET, &path).unwrap_err();
+            assert_eq!(e.status, StatusCode::BAD_REQUEST, "{bad}");
+        }
     }
 }

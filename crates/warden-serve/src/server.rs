@@ -5,7 +5,6 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use http::StatusCode;
@@ -14,25 +13,29 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
 use crate::app::App;
+use crate::connections::{Admission, Conn, Connections, Tracked};
+use crate::head::{MAX_URI_LENGTH, PROTOCOL_SLACK};
 use crate::reply::{ApiError, bytes_reply, empty};
 
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
+/// The protocol layer buffers up to `PROTOCOL_SLACK` times Warden's own head
+/// limits, so a head just over them reaches `head::check_parts` and gets a JSON 414
+/// or 431 with the usual headers; past that the protocol layer refuses it bare.
 fn builder(app: &App) -> auto::Builder<TokioExecutor> {
     let limits = &app.limits;
+    let head_buffer = limits.max_header_size.saturating_mul(PROTOCOL_SLACK).max(MAX_URI_LENGTH * 2);
     let mut b = auto::Builder::new(TokioExecutor::new());
     b.http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.read_timeout)
-        .max_buf_size(limits.max_header_size.max(8192));
+        .max_headers(limits.max_headers.saturating_mul(PROTOCOL_SLACK))
+        .max_buf_size(head_buffer.max(8192));
     b.http2()
         .timer(TokioTimer::new())
         .max_concurrent_streams(128)
-        .max_header_list_size(limits.max_header_size.min(u32::MAX as usize) as u32)
+        .max_header_list_size(head_buffer.min(u32::MAX as usize) as u32)
         .max_pending_accept_reset_streams(64)
         .keep_alive_interval(Duration::from_secs(30));
     b
@@ -42,7 +45,7 @@ fn builder(app: &App) -> auto::Builder<TokioExecutor> {
 /// lets requests in flight finish (up to the shutdown timeout), and returns.
 pub async fn serve_api(app: Arc<App>, listener: TcpListener, shutdown: impl Future<Output = ()>) {
     let builder = Arc::new(builder(&app));
-    let connections = Arc::new(Semaphore::new(app.limits.max_connections));
+    let connections = Connections::new(app.limits.max_connections);
     let drain = app.limits.shutdown_timeout;
     // `stop` tells connections to wind down; each holds a clone of `open` until it
     // ends, so the drain is over when every clone is gone.
@@ -62,9 +65,19 @@ pub async fn serve_api(app: Arc<App>, listener: TcpListener, shutdown: impl Futu
                 }
             },
         };
-        let Ok(permit) = connections.clone().try_acquire_owned() else {
-            tracing::warn!("connection limit reached; closing a new connection");
-            continue;
+        let slot = match connections.admit().await {
+            (Admission::Free, Some(slot)) => slot,
+            (_, Some(slot)) => {
+                app.metrics.connection_closed("evicted");
+                slot
+            }
+            (_, None) => {
+                app.metrics.connection_closed("refused");
+                tracing::warn!(
+                    "connection limit reached with a request in flight on every connection; closing a new connection"
+                );
+                continue;
+            }
         };
         let _ = tcp.set_nodelay(true);
         // Each connection takes the TLS configuration current when it arrives, so a
@@ -72,42 +85,55 @@ pub async fn serve_api(app: Arc<App>, listener: TcpListener, shutdown: impl Futu
         let tls = app.live.get().tls.clone().map(TlsAcceptor::from);
         let (app, builder, stop, open) = (app.clone(), builder.clone(), stop.clone(), open.clone());
         tokio::spawn(async move {
-            let _guards = (permit, open);
-            let busy = Arc::new(AtomicUsize::new(0));
+            let conn = slot.conn.clone();
+            let _guards = (slot, open);
+            let _open = app.metrics.connection_opened();
             // One service per connection, carrying what the connection proved: the
             // peer address and, with mTLS, the client certificate's identity.
             let service = |cert: Option<Arc<str>>| {
-                let (app, busy) = (app.clone(), busy.clone());
+                let (app, conn) = (app.clone(), conn.clone());
                 service_fn(move |req| {
-                    let (app, cert, busy) = (app.clone(), cert.clone(), busy.clone());
+                    let (app, cert, conn) = (app.clone(), cert.clone(), conn.clone());
                     async move {
-                        let _busy = Busy::enter(&busy);
-                        Ok::<_, Infallible>(app.handle(req, peer.ip(), cert).await)
+                        let busy = conn.enter();
+                        let reply = app.handle(req, peer.ip(), cert).await;
+                        Ok::<_, Infallible>(reply.map(|body| Tracked::new(body, busy)))
                     }
                 })
             };
             let result = match tls {
-                Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                    Ok(Ok(stream)) => {
-                        let cert = stream
-                            .get_ref()
-                            .1
-                            .peer_certificates()
-                            .and_then(|c| c.first())
-                            .and_then(|c| app.cert_name(c));
-                        let conn = builder.serve_connection(TokioIo::new(stream), service(cert));
-                        drive(conn, stop, busy.clone()).await
+                Some(acceptor) => {
+                    let handshake = tokio::time::timeout(app.limits.read_timeout, acceptor.accept(tcp));
+                    let stream = tokio::select! {
+                        done = handshake => done,
+                        _ = conn.evicted() => {
+                            tracing::debug!(%peer, "closed during the tls handshake to make room");
+                            return;
+                        }
+                    };
+                    match stream {
+                        Ok(Ok(stream)) => {
+                            let cert = stream
+                                .get_ref()
+                                .1
+                                .peer_certificates()
+                                .and_then(|c| c.first())
+                                .and_then(|c| app.cert_name(c));
+                            let served = builder.serve_connection(TokioIo::new(stream), service(cert));
+                            drive(served, &app, stop, &conn).await
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "tls handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            app.metrics.connection_closed("handshake_timeout");
+                            tracing::debug!(%peer, "tls handshake timed out");
+                            return;
+                        }
                     }
-                    Ok(Err(e)) => {
-                        tracing::debug!(%peer, error = %e, "tls handshake failed");
-                        return;
-                    }
-                    Err(_) => {
-                        tracing::debug!(%peer, "tls handshake timed out");
-                        return;
-                    }
-                },
-                None => drive(builder.serve_connection(TokioIo::new(tcp), service(None)), stop, busy.clone()).await,
+                }
+                None => drive(builder.serve_connection(TokioIo::new(tcp), service(None)), &app, stop, &conn).await,
             };
             if let Err(e) = result {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
@@ -123,52 +149,48 @@ pub async fn serve_api(app: Arc<App>, listener: TcpListener, shutdown: impl Futu
     }
 }
 
-/// How long a connection with nothing in flight may linger after shutdown began.
-/// HTTP/2 clients that never read (and so never answer the GOAWAY ping) would
-/// otherwise hold the drain until its timeout.
+/// How long a connection asked to close may take to finish what it has in flight
+/// once it is idle. HTTP/2 clients that never read (and so never answer the
+/// GOAWAY ping) would otherwise hold their slot until the drain times out.
 const IDLE_GRACE: Duration = Duration::from_secs(1);
 
-/// Serves a connection until it ends or, once `stop` fires, until it has finished
-/// its requests in flight (closing it once idle for `IDLE_GRACE`).
+/// Serves a connection until it ends. It is asked to close (a graceful shutdown:
+/// HTTP/2 GOAWAY, HTTP/1.1 `Connection: close`) when shutdown begins, when the
+/// registry evicts it, or when it has been idle for `http.read_timeout`; it is
+/// cut once it has then been idle for `IDLE_GRACE`.
 async fn drive<C: GracefulConnection>(
     conn: C,
+    app: &App,
     mut stop: tokio::sync::watch::Receiver<bool>,
-    busy: Arc<AtomicUsize>,
+    state: &Conn,
 ) -> Result<(), C::Error> {
     tokio::pin!(conn);
-    tokio::select! {
-        result = conn.as_mut() => return result,
-        _ = stop.wait_for(|stopping| *stopping) => {}
-    }
-    conn.as_mut().graceful_shutdown();
-    let step = Duration::from_millis(100);
-    let mut idle = Duration::ZERO;
+    let mut limit = app.limits.read_timeout;
+    let mut closing = false;
     loop {
+        let wait = limit.saturating_sub(state.idle_for()).max(Duration::from_millis(10));
         tokio::select! {
             result = conn.as_mut() => return result,
-            _ = tokio::time::sleep(step) => {
-                idle = if busy.load(Ordering::Acquire) == 0 { idle + step } else { Duration::ZERO };
-                if idle >= IDLE_GRACE {
+            _ = stop.wait_for(|stopping| *stopping), if !closing => {
+                conn.as_mut().graceful_shutdown();
+                (closing, limit) = (true, IDLE_GRACE);
+            }
+            _ = state.evicted(), if !closing => {
+                conn.as_mut().graceful_shutdown();
+                (closing, limit) = (true, Duration::ZERO);
+            }
+            _ = tokio::time::sleep(wait) => {
+                if state.is_busy() || state.idle_for() < limit {
+                    continue;
+                }
+                if closing {
                     return Ok(());
                 }
+                app.metrics.connection_closed("idle");
+                conn.as_mut().graceful_shutdown();
+                (closing, limit) = (true, IDLE_GRACE);
             }
         }
-    }
-}
-
-/// Counts a request in flight on its connection while alive.
-struct Busy(Arc<AtomicUsize>);
-
-impl Busy {
-    fn enter(count: &Arc<AtomicUsize>) -> Busy {
-        count.fetch_add(1, Ordering::AcqRel);
-        Busy(count.clone())
-    }
-}
-
-impl Drop for Busy {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

@@ -44,6 +44,37 @@ pub fn from_json(dt: DataType, value: &Value) -> Result<TensorData, String> {
     })
 }
 
+/// The shape of a rectangular nested array (none for a single value; an empty
+/// array is a zero dimension); a ragged array is an error.
+pub fn nested_shape(v: &Value) -> Result<Vec<usize>, String> {
+    let Value::Array(items) = v else { return Ok(vec![]) };
+    let Some(first) = items.first() else { return Ok(vec![0]) };
+    let inner = nested_shape(first)?;
+    for item in &items[1..] {
+        if nested_shape(item)? != inner {
+            return Err("'data' is a ragged array: its rows differ in length".into());
+        }
+    }
+    let mut shape = vec![items.len()];
+    shape.extend(inner);
+    Ok(shape)
+}
+
+/// Nested data must nest as the declared shape does: flat, or rectangular with its
+/// outer lengths equal to the shape's and its innermost level holding the rest.
+/// Ragged rows that happen to add up to the right count are refused.
+pub fn check_nesting(value: &Value, shape: &[usize]) -> Result<(), String> {
+    let nested = nested_shape(value)?;
+    let k = nested.len();
+    if k <= 1 {
+        return Ok(());
+    }
+    let fits = k <= shape.len()
+        && nested[..k - 1] == shape[..k - 1]
+        && shape[k - 1..].iter().try_fold(1usize, |a, &d| a.checked_mul(d)) == Some(nested[k - 1]);
+    if fits { Ok(()) } else { Err(format!("'data' is nested as {nested:?}, which does not match its shape {shape:?}")) }
+}
+
 fn collect_leaves<'a>(value: &'a Value, out: &mut Vec<&'a Value>) {
     match value {
         Value::Array(items) => items.iter().for_each(|v| collect_leaves(v, out)),
@@ -157,6 +188,17 @@ mod tests {
         let nested = from_json(DataType::F32, &json!([[1, 2.5], [3, 4]])).unwrap();
         assert_eq!(flat, nested);
         assert_eq!(flat, TensorData::F32(vec![1.0, 2.5, 3.0, 4.0]));
+    }
+
+    #[test]
+    fn nesting_must_follow_the_shape() {
+        assert!(check_nesting(&json!([1, 2, 3, 4]), &[2, 2]).is_ok());
+        assert!(check_nesting(&json!([[1, 2], [3, 4]]), &[2, 2]).is_ok());
+        assert!(check_nesting(&json!([[1, 2, 3, 4], [5, 6, 7, 8]]), &[2, 2, 2]).is_ok());
+        assert!(check_nesting(&json!([[1, 2, 3], [4]]), &[2, 2]).is_err());
+        assert!(check_nesting(&json!([[1], [2, 3, 4]]), &[2, 2]).is_err());
+        assert!(check_nesting(&json!([[1, 2, 3, 4]]), &[2, 2]).is_err());
+        assert!(check_nesting(&json!([[[1, 2]], [[3, 4]]]), &[2, 2]).is_err());
     }
 
     #[test]

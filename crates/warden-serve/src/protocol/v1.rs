@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use warden_model::{Dim, Model, NamedTensor, TensorData, TensorSpec};
 
 use super::data::{element, from_json};
-use crate::reply::{ApiError, Reply, json};
+use crate::reply::{ApiError, Reply, bytes_reply, json_capped};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,27 +78,19 @@ fn batch(spec: &TensorSpec, rows: Vec<&Value>) -> Result<NamedTensor, ApiError> 
     Ok(NamedTensor { name: spec.name.clone(), shape, data })
 }
 
-/// The shape of a rectangular nested array; ragged arrays are an error.
+/// The shape of one instance: rectangular, and with no empty array.
 fn nested_shape(v: &Value) -> Result<Vec<usize>, ApiError> {
-    let Value::Array(items) = v else { return Ok(vec![]) };
-    let Some(first) = items.first() else {
+    let shape = super::data::nested_shape(v).map_err(|_| ApiError::bad_request("an instance is a ragged array"))?;
+    if shape.contains(&0) {
         return Err(ApiError::bad_request("an instance holds an empty array"));
-    };
-    let inner = nested_shape(first)?;
-    for item in &items[1..] {
-        if nested_shape(item)? != inner {
-            return Err(ApiError::bad_request("an instance is a ragged array"));
-        }
     }
-    let mut shape = vec![items.len()];
-    shape.extend(inner);
     Ok(shape)
 }
 
 /// One prediction per row: the single output's row, or an object of all outputs' rows.
 /// Every output must be batched like the input; one that is not cannot be split
 /// into rows, and the caller is told to use the v2 API.
-pub fn encode(rows: usize, results: &[NamedTensor]) -> Result<Reply, ApiError> {
+pub fn encode(rows: usize, results: &[NamedTensor], limit: usize) -> Result<Reply, ApiError> {
     if let Some(t) = results.iter().find(|t| t.shape.first() != Some(&rows)) {
         return Err(ApiError::bad_request(format!(
             "output '{}' is not batched by row, so it cannot be split into predictions: use the v2 infer API",
@@ -114,7 +106,8 @@ pub fn encode(rows: usize, results: &[NamedTensor]) -> Result<Reply, ApiError> {
             }
         })
         .collect();
-    Ok(json(StatusCode::OK, &serde_json::json!({ "predictions": predictions })))
+    let body = json_capped(&serde_json::json!({ "predictions": predictions }), limit)?;
+    Ok(bytes_reply(StatusCode::OK, "application/json", body.into()))
 }
 
 fn row_value(t: &NamedTensor, row: usize) -> Value {
@@ -150,9 +143,10 @@ mod tests {
         let probs =
             NamedTensor { name: "p".into(), shape: vec![2, 2], data: TensorData::F32(vec![0.25, 0.75, 1.0, 0.0]) };
         let label = NamedTensor { name: "label".into(), shape: vec![2], data: TensorData::I64(vec![1, 0]) };
-        let reply = encode(2, &[label.clone(), probs]).unwrap();
+        let reply = encode(2, &[label.clone(), probs.clone()], 1 << 20).unwrap();
         assert_eq!(reply.status(), StatusCode::OK);
-        assert_eq!(encode(3, &[label]).unwrap_err().status, StatusCode::BAD_REQUEST);
+        assert_eq!(encode(3, &[label.clone()], 1 << 20).unwrap_err().status, StatusCode::BAD_REQUEST);
+        assert_eq!(encode(2, &[label, probs], 16).unwrap_err().status, StatusCode::BAD_REQUEST);
         assert_eq!(
             row_value(&NamedTensor { name: "x".into(), shape: vec![2, 2], data: TensorData::I32(vec![1, 2, 3, 4]) }, 1),
             serde_json::json!([3, 4])

@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 use warden_model::{DataType, Model, NamedTensor, TensorData, TensorSpec};
 
 use super::data::{JsonData, from_json};
-use crate::reply::{ApiError, Reply, bytes_reply, json};
+use crate::output::OutputPolicy;
+use crate::reply::{ApiError, Reply, bytes_reply, json, json_capped, too_large_answer};
 
 pub const HEADER_LENGTH: &str = "inference-header-content-length";
 
@@ -86,6 +87,10 @@ pub fn decode(body: &Bytes, header_length: Option<&HeaderValue>) -> Result<Infer
     };
     let parsed: RequestBody =
         serde_json::from_slice(head).map_err(|e| ApiError::bad_request(format!("invalid inference request: {e}")))?;
+    unique("input", parsed.inputs.iter().map(|i| i.name.as_str()))?;
+    if let Some(outputs) = &parsed.outputs {
+        unique("output", outputs.iter().map(|o| o.name.as_str()))?;
+    }
     let mut inputs = Vec::with_capacity(parsed.inputs.len());
     for input in parsed.inputs {
         inputs.push(decode_input(input, &mut binary)?);
@@ -124,6 +129,18 @@ pub fn decode(body: &Bytes, header_length: Option<&HeaderValue>) -> Result<Infer
     })
 }
 
+/// Refuses a name given twice: a repeated output would repeat its tensor in the
+/// answer, so a small request could ask for an answer thousands of times larger.
+fn unique<'a>(what: &str, names: impl Iterator<Item = &'a str>) -> Result<(), ApiError> {
+    let mut seen = std::collections::HashSet::new();
+    for name in names {
+        if !seen.insert(name) {
+            return Err(ApiError::bad_request(format!("{what} '{name}' is named more than once")));
+        }
+    }
+    Ok(())
+}
+
 fn flag(params: Option<&Map<String, Value>>, name: &str) -> Result<bool, ApiError> {
     match params.and_then(|p| p.get(name)) {
         None => Ok(false),
@@ -152,7 +169,10 @@ fn decode_input(input: RequestInput, binary: &mut &[u8]) -> Result<NamedTensor, 
     let data = match (input.data, binary_size) {
         (Some(_), Some(_)) => return Err(bad("has both 'data' and binary_data_size".into())),
         (None, None) => return Err(bad("has no 'data'".into())),
-        (Some(value), None) => from_json(dt, &value).map_err(bad)?,
+        (Some(value), None) => {
+            super::data::check_nesting(&value, &shape).map_err(bad)?;
+            from_json(dt, &value).map_err(bad)?
+        }
         (None, Some(size)) => {
             if size > binary.len() {
                 return Err(bad(format!("binary_data_size is {size} but only {} bytes remain", binary.len())));
@@ -229,7 +249,18 @@ pub fn select_outputs(model: &Model, request: &InferRequest) -> Result<Vec<(usiz
 
 /// Encodes an answer: plain JSON, or JSON header plus binary tensors when any
 /// selected output asked for binary.
-pub fn encode(model: &Model, id: Option<&str>, results: &[NamedTensor], selected: &[(usize, bool)]) -> Reply {
+pub fn encode(
+    model: &Model,
+    id: Option<&str>,
+    results: &[NamedTensor],
+    selected: &[(usize, bool)],
+    limit: usize,
+) -> Result<Reply, ApiError> {
+    let binary_size: usize =
+        selected.iter().filter(|(_, binary)| *binary).map(|&(ix, _)| results[ix].data.byte_len()).sum();
+    if binary_size > limit {
+        return Err(too_large_answer(limit));
+    }
     let raw: Vec<Option<Vec<u8>>> =
         selected.iter().map(|&(ix, binary)| binary.then(|| results[ix].data.to_le_bytes())).collect();
     let outputs = selected
@@ -247,13 +278,10 @@ pub fn encode(model: &Model, id: Option<&str>, results: &[NamedTensor], selected
         })
         .collect();
     let body = ResponseBody { model_name: &model.name, model_version: &model.version, id, outputs };
+    let head = json_capped(&body, limit - binary_size)?;
     if raw.iter().all(Option::is_none) {
-        return json(StatusCode::OK, &body);
+        return Ok(bytes_reply(StatusCode::OK, "application/json", head.into()));
     }
-    let head = match serde_json::to_vec(&body) {
-        Ok(h) => h,
-        Err(_) => return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "cannot encode the answer").into_reply(),
-    };
     let mut out = BytesMut::with_capacity(head.len() + raw.iter().flatten().map(Vec::len).sum::<usize>());
     out.put_slice(&head);
     for r in raw.iter().flatten() {
@@ -261,7 +289,7 @@ pub fn encode(model: &Model, id: Option<&str>, results: &[NamedTensor], selected
     }
     let mut reply = bytes_reply(StatusCode::OK, "application/octet-stream", out.freeze());
     reply.headers_mut().insert(HEADER_LENGTH, HeaderValue::from(head.len()));
-    reply
+    Ok(reply)
 }
 
 #[derive(Serialize)]
@@ -284,7 +312,16 @@ fn tensor_metadata(specs: &[TensorSpec]) -> Vec<TensorMetadata<'_>> {
     specs.iter().map(|s| TensorMetadata { name: &s.name, datatype: s.datatype.name(), shape: s.shape_i64() }).collect()
 }
 
-pub fn model_metadata(model: &Model, versions: Vec<String>) -> Reply {
+/// The model's metadata, listing only the outputs its policy lets a caller see
+/// (a label-only model does not advertise the probabilities it withholds).
+pub fn model_metadata(model: &Model, versions: Vec<String>, policy: Option<&OutputPolicy>) -> Reply {
+    let visible: Vec<TensorSpec> = model
+        .outputs
+        .iter()
+        .enumerate()
+        .filter(|(ix, _)| policy.is_none_or(|p| p.allows(*ix)))
+        .map(|(_, spec)| spec.clone())
+        .collect();
     json(
         StatusCode::OK,
         &ModelMetadata {
@@ -292,7 +329,7 @@ pub fn model_metadata(model: &Model, versions: Vec<String>) -> Reply {
             versions,
             platform: "onnx_onnxv1",
             inputs: tensor_metadata(&model.inputs),
-            outputs: tensor_metadata(&model.outputs),
+            outputs: tensor_metadata(&visible),
         },
     )
 }
