@@ -24,7 +24,8 @@ cleanup() {
 trap cleanup EXIT
 
 key=$(target/release/warden keys create bench --scope infer:default --state-dir "$dir/state" 2>/dev/null)
-target/release/warden serve --listen 127.0.0.1:0 --metrics-listen off --state-dir "$dir/state" \
+# The benchmark measures the server, not its default per-key limits.
+target/release/warden serve --listen 127.0.0.1:0 --metrics-listen off --state-dir "$dir/state" --limits-rate off --limits-daily-rows off \
   --log-level warn >"$dir/out" 2>"$dir/err" &
 pid=$!
 for _ in $(seq 1 300); do grep -q '^listening on ' "$dir/out" && break; sleep 0.1; done

@@ -20,6 +20,9 @@ Writes (under crates/warden/tests/fixtures/kernel_models/):
                        Mod(fmod=0), both INT64 [N]
   topk/1/model.onnx    scores FLOAT [N, 4], k INT64 [1] -> values FLOAT [N, K],
                        indices INT64 [N, K]: TopK(axis=-1, largest=1, sorted=1)
+  computed/1/model.onnx  index INT64 [N] -> value INT64 [N]: Gather from `table` at
+                       index + 0 (an Add), an index the server cannot trace to the
+                       request, so a bad one reaches the kernel and must be contained
 
 What onnxruntime 1.32.0 (CPU provider, onnx 1.23.2) does with hostile input, as observed
 by this script's probes. Each probe runs in a child process, because one of them kills
@@ -77,6 +80,23 @@ def gather_model():
         [helper.make_tensor_value_info("index", TensorProto.INT64, ["N"])],
         [helper.make_tensor_value_info("value", TensorProto.INT64, ["N"])],
         initializer=[table],
+    )
+    return finish(graph)
+
+
+def computed_model():
+    """value = table[index + 0]: the index is computed, so no load-time check sees it."""
+    table = helper.make_tensor("table", TensorProto.INT64, [3], [10, 20, 30])
+    zero = helper.make_tensor("zero", TensorProto.INT64, [1], [0])
+    graph = helper.make_graph(
+        [
+            helper.make_node("Add", ["index", "zero"], ["shifted"]),
+            helper.make_node("Gather", ["table", "shifted"], ["value"], axis=0),
+        ],
+        "computed",
+        [helper.make_tensor_value_info("index", TensorProto.INT64, ["N"])],
+        [helper.make_tensor_value_info("value", TensorProto.INT64, ["N"])],
+        initializer=[table, zero],
     )
     return finish(graph)
 
@@ -168,10 +188,13 @@ def main():
     write(gather_model(), gather)
     write(divide_model(), divide)
     write(topk_model(), topk)
+    computed = os.path.join(FIX, "computed", "1", "model.onnx")
+    write(computed_model(), computed)
 
     i64 = lambda *v: np.array(v, dtype=np.int64)
     expect(gather, {"index": i64(0, 2, -1)}, [i64(10, 30, 30)])
     expect(divide, {"numerator": i64(7), "divisor": i64(2)}, [i64(3), i64(1)])
+    expect(computed, {"index": i64(0, 2, -1)}, [i64(10, 30, 30)])
     expect(
         topk,
         {"scores": np.array([[1, 4, 2, 3]], dtype=np.float32), "k": i64(2)},

@@ -180,7 +180,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         key: "limits.rate",
         kind: Kind::Rate,
-        help: "requests per identity and model, e.g. 100/s or 6000/min; over it: 429 [default: no limit]",
+        help: "requests per identity and model, e.g. 100/s or 6000/min, or off; over it: 429 [default: 100/s]",
     },
     Setting {
         key: "limits.burst",
@@ -200,7 +200,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         key: "limits.daily_rows",
         kind: Kind::Count,
-        help: "rows (not requests) an identity may send a model per UTC day [default: no limit]",
+        help: "rows (not requests) an identity may send a model per UTC day, or off [default: 1000000]",
     },
     Setting {
         key: "limits.monthly_rows",
@@ -466,7 +466,7 @@ impl Default for ServeConfig {
             audit: AuditConfig::default(),
             log: LogConfig::default(),
             otlp_endpoint: None,
-            limits: LimitPolicy::default(),
+            limits: LimitPolicy::server_default(),
             identity_limits: BTreeMap::new(),
         }
     }
@@ -589,13 +589,15 @@ impl ServeConfig {
             "log.identities" => self.log.identities = parse_choice(&raw, key)?,
             "log.patterns" => self.log.patterns.extend(parse_patterns(&raw)?),
             "otlp.endpoint" => self.otlp_endpoint = Some(parse_text(&raw)?),
-            "limits.rate" => self.limits.rate = Some(parse_rate(&raw)?),
-            "limits.burst" => self.limits.burst = Some(parse_u32(&raw)?),
-            "limits.per_address_rate" => self.limits.per_address_rate = Some(parse_rate(&raw)?),
-            "limits.per_address_burst" => self.limits.per_address_burst = Some(parse_u32(&raw)?),
-            "limits.daily_rows" => self.limits.daily_rows = Some(parse_count(&raw)? as u64),
-            "limits.monthly_rows" => self.limits.monthly_rows = Some(parse_count(&raw)? as u64),
-            "limits.concurrency" => self.limits.concurrency = Some(parse_u32(&raw)?),
+            "limits.rate"
+            | "limits.burst"
+            | "limits.per_address_rate"
+            | "limits.per_address_burst"
+            | "limits.daily_rows"
+            | "limits.monthly_rows"
+            | "limits.concurrency" => {
+                set_limit(&mut self.limits, &key["limits.".len()..], &raw)?;
+            }
             "limits.identity" => self.identity_limits.extend(parse_identity_limits(&raw)?),
             "audit.dir" => self.audit.dir = Some(parse_path(&raw)?),
             "audit.max_file_size" => self.audit.max_file_size = parse_size(&raw)?,
@@ -764,24 +766,46 @@ fn parse_identity_limits(raw: &Raw<'_>) -> Result<Vec<(String, LimitPolicy)>, St
             let toml::Value::Table(keys) = value else {
                 return Err(format!("'{identity}' must be a table of limits"));
             };
-            let mut policy = LimitPolicy::default();
-            for (key, v) in keys {
-                let raw = Raw::Toml(v);
-                let set = match key.as_str() {
-                    "rate" => parse_rate(&raw).map(|r| policy.rate = Some(r)),
-                    "burst" => parse_u32(&raw).map(|n| policy.burst = Some(n)),
-                    "per_address_rate" => parse_rate(&raw).map(|r| policy.per_address_rate = Some(r)),
-                    "per_address_burst" => parse_u32(&raw).map(|n| policy.per_address_burst = Some(n)),
-                    "daily_rows" => parse_count(&raw).map(|n| policy.daily_rows = Some(n as u64)),
-                    "monthly_rows" => parse_count(&raw).map(|n| policy.monthly_rows = Some(n as u64)),
-                    "concurrency" => parse_u32(&raw).map(|n| policy.concurrency = Some(n)),
-                    _ => Err("unknown key".into()),
-                };
-                set.map_err(|e| format!("{identity}: {key}: {e}"))?;
-            }
+            let policy = parse_limit_table(keys).map_err(|e| format!("{identity}: {e}"))?;
             Ok((identity.clone(), policy))
         })
         .collect()
+}
+
+/// A `[limits]` table of one level (a model's, an identity's).
+pub fn parse_limit_table(keys: &toml::Table) -> Result<LimitPolicy, String> {
+    let mut policy = LimitPolicy::default();
+    for (key, v) in keys {
+        if !set_limit(&mut policy, key, &Raw::Toml(v)).map_err(|e| format!("{key}: {e}"))? {
+            return Err(format!("{key}: unknown key"));
+        }
+    }
+    Ok(policy)
+}
+
+/// Sets one limit key (without its `limits.` prefix); false for an unknown key.
+/// Every key takes `"off"`: no limit at this level, whatever the levels below set.
+fn set_limit(policy: &mut LimitPolicy, key: &str, raw: &Raw<'_>) -> Result<bool, String> {
+    fn value<T>(raw: &Raw<'_>, parse: impl Fn(&Raw<'_>) -> Result<T, String>) -> Result<Option<Option<T>>, String> {
+        let off = match raw {
+            Raw::Text(s) => s.trim().eq_ignore_ascii_case("off"),
+            Raw::Toml(toml::Value::String(s)) => s.trim().eq_ignore_ascii_case("off"),
+            Raw::Toml(_) => false,
+        };
+        if off { Ok(Some(None)) } else { parse(raw).map(|v| Some(Some(v))) }
+    }
+    let rows = |raw: &Raw<'_>| parse_count(raw).map(|n| n as u64);
+    match key {
+        "rate" => policy.rate = value(raw, parse_rate)?,
+        "burst" => policy.burst = value(raw, parse_u32)?,
+        "per_address_rate" => policy.per_address_rate = value(raw, parse_rate)?,
+        "per_address_burst" => policy.per_address_burst = value(raw, parse_u32)?,
+        "daily_rows" => policy.daily_rows = value(raw, rows)?,
+        "monthly_rows" => policy.monthly_rows = value(raw, rows)?,
+        "concurrency" => policy.concurrency = value(raw, parse_u32)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// A word from the setting's own list.
@@ -1031,8 +1055,11 @@ mod tests {
     fn limits_come_from_the_file_with_identity_overrides() {
         let text = "[limits]\nrate = \"100/s\"\ndaily_rows = 1000\n[limits.identity.\"key:abc\"]\nrate = \"5/s\"\n";
         let c = load_toml(text).unwrap();
-        assert_eq!(c.limits.rate, Some(Rate::parse("100/s").unwrap()));
-        assert_eq!(c.identity_limits["key:abc"].rate, Some(Rate::parse("5/s").unwrap()));
+        assert_eq!(c.limits.rate, Some(Some(Rate::parse("100/s").unwrap())));
+        assert_eq!(c.identity_limits["key:abc"].rate, Some(Some(Rate::parse("5/s").unwrap())));
+        let off = ServeConfig::load(None, &[("limits.rate".into(), "off".into())]).unwrap();
+        assert_eq!(off.limits.rate, Some(None));
+        assert_eq!(off.limits.daily_rows, LimitPolicy::server_default().daily_rows);
         let err = load_toml("[limits]\nrate = \"fast\"\n[limits.identity.x]\nspeed = 1\n").unwrap_err();
         assert_eq!(err.0.len(), 2, "{err}");
         assert!(err.0.iter().any(|e| e.contains("x: speed: unknown key")), "{err}");

@@ -36,7 +36,7 @@ use std::sync::Arc;
 use sha2::Digest;
 use tokio::net::TcpListener;
 use warden_guard::KeyStore;
-use warden_guard::limits::{LimitPolicy, MemoryState, Rate};
+use warden_guard::limits::MemoryState;
 use warden_model::Repository;
 use warden_observe::audit::{AuditLog, Event};
 
@@ -59,6 +59,8 @@ pub struct Prepared {
     pub admin_key: Option<String>,
     pub tls: Option<TlsMaterial>,
     pub models: Vec<String>,
+    /// The limits in force, in one line.
+    pub limits: String,
     metrics_token: Option<Arc<[u8]>>,
     app: Arc<App>,
 }
@@ -81,6 +83,7 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     let access = app::model_access(&repo).map_err(SetupError::Unsafe)?;
     let outputs = output_policies(&repo)?;
     let limiter = limiter(&config, &repo)?;
+    let limits = limiter.describe();
     let flags = warden_guard::extraction::flags_path(&config.state_dir);
     state::check_private(&flags)?;
     let detection = Arc::new(detect::Detection::new(&repo, flags).map_err(SetupError::Unsafe)?);
@@ -97,7 +100,7 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     let live = reload::Live::new(loaded);
     let parts = app::Parts { repo, keys, live, access, audit, limiter, outputs, detection };
     let app = Arc::new(App::new(parts, &config, threads));
-    Ok(Prepared { config, admin_key, tls, models, metrics_token, app })
+    Ok(Prepared { config, admin_key, tls, models, limits, metrics_token, app })
 }
 
 /// Writes changed query budgets every second, so a crash loses at most a second
@@ -155,17 +158,8 @@ fn limiter(config: &ServeConfig, repo: &Repository) -> Result<Limiter, SetupErro
     let mut models = HashMap::new();
     for entry in repo.entries() {
         let Some(raw) = entry.latest().and_then(|m| m.config.limits.clone()) else { continue };
-        let rate = |r: &Option<String>| r.as_deref().map(Rate::parse).transpose();
-        let bad = |e: String| SetupError::Unsafe(format!("model {}: [limits]: {e}", entry.name));
-        let policy = LimitPolicy {
-            rate: rate(&raw.rate).map_err(bad)?,
-            burst: raw.burst,
-            per_address_rate: rate(&raw.per_address_rate).map_err(bad)?,
-            per_address_burst: raw.per_address_burst,
-            daily_rows: raw.daily_rows,
-            monthly_rows: raw.monthly_rows,
-            concurrency: raw.concurrency,
-        };
+        let policy = config::parse_limit_table(&raw)
+            .map_err(|e| SetupError::Unsafe(format!("model {}: [limits]: {e}", entry.name)))?;
         models.insert(entry.name.clone(), policy);
     }
     let path = config.state_dir.join("budgets.json");

@@ -57,7 +57,9 @@ impl Limiter {
         models: HashMap<String, LimitPolicy>,
     ) -> Limiter {
         let memory = Arc::new(state);
-        let off = server.is_empty() && identities.is_empty() && models.values().all(LimitPolicy::is_empty);
+        let off = server.limits_nothing()
+            && identities.values().all(|p| server.with(p).limits_nothing())
+            && models.values().all(|p| server.with(p).limits_nothing());
         Limiter {
             off,
             state: memory.clone(),
@@ -69,6 +71,33 @@ impl Limiter {
             in_flight: Mutex::new(HashMap::new()),
             budgets_path,
         }
+    }
+
+    /// The server's limits in one line, for the start banner: what holds every
+    /// identity on every model unless a model or identity sets its own.
+    pub fn describe(&self) -> String {
+        let l = self.server.resolve();
+        let rate = |limit: Option<Limit>| match limit {
+            Some(l) => format!("{} (burst {})", l.rate, l.burst),
+            None => "off".into(),
+        };
+        let count = |n: Option<u64>| n.map_or("off".to_string(), |n| n.to_string());
+        let mut line = format!(
+            "per identity and model {}, {} rows/day, {} rows/month, concurrency {}; per address {}",
+            rate(l.identity),
+            count(l.budget.daily_rows),
+            count(l.budget.monthly_rows),
+            count(l.concurrency.map(u64::from)),
+            rate(l.address),
+        );
+        let own: Vec<&str> = self.models.keys().map(String::as_str).collect();
+        if !own.is_empty() {
+            line.push_str(&format!("; models with their own [limits]: {}", own.join(", ")));
+        }
+        if !self.identities.is_empty() {
+            line.push_str(&format!("; {} identities with their own", self.identities.len()));
+        }
+        line
     }
 
     /// True when no level sets any limit: the checks are skipped entirely.

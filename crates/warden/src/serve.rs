@@ -42,6 +42,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let bound = warden_serve::bind(&prepared).await?;
         let scheme = if prepared.tls.is_some() { "https" } else { "http" };
         println!("models: {}", prepared.models.join(", "));
+        println!("limits: {}", prepared.limits);
+        println!("limits: change them with [limits] in --config, --limits-* flags or WARDEN_LIMITS_*; \"off\" turns one off (docs/limits.md)");
         if let Some(m) = bound.metrics {
             println!("metrics on http://{m}/metrics");
         }

@@ -216,7 +216,8 @@ async fn synthetic(
 async fn probabilities_give_a_linear_model_away_and_label_only_does_not() {
     let temp = tempfile::tempdir().unwrap();
     let repo = repository(temp.path(), &[("lr", LR, ""), ("lr_labels", LR, "[output]\nlabel_only = true\n")]);
-    let server = Server::start_with(Options::args(&["--model-repository", repo.to_str().unwrap()]));
+    let server =
+        Server::start_with(Options::args(&["--model-repository", repo.to_str().unwrap(), "--limits-rate", "off"]));
     let key = server.admin_key();
     let data = digits();
     let served = served_labels(&server, &key, "lr", &data).await;
@@ -256,6 +257,8 @@ async fn report() {
         ],
     );
     let server = Server::start_with(Options::args(&[
+        "--limits-rate",
+        "off",
         "--model-repository",
         repo.to_str().unwrap(),
         "--auth-max-failures",

@@ -113,7 +113,7 @@ async fn verify_names_the_first_tampered_record() {
 /// log that remains verifies.
 #[tokio::test]
 async fn a_full_disk_fails_closed_and_loses_no_record() {
-    let mut server = Server::start_with(Options { file_blocks: Some(24), ..Options::default() });
+    let mut server = Server::start_with(Options { file_blocks: Some(24), ..Options::args(&["--limits-rate", "off"]) });
     let key = server.admin_key();
     let mut answered = Vec::new();
     let mut refused = None;
@@ -151,7 +151,10 @@ async fn a_full_disk_fails_closed_and_loses_no_record() {
 
 #[tokio::test]
 async fn with_fail_closed_off_a_full_disk_still_answers() {
-    let server = Server::start_with(Options { file_blocks: Some(24), ..Options::args(&["--audit-fail-closed=false"]) });
+    let server = Server::start_with(Options {
+        file_blocks: Some(24),
+        ..Options::args(&["--audit-fail-closed=false", "--limits-rate", "off"])
+    });
     let key = server.admin_key();
     for _ in 0..200 {
         let r = server.post_json("/v2/models/default/infer", &key, &digits_request(&[vec![0.5; 64]])).await;
@@ -200,6 +203,11 @@ async fn records_also_go_to_stdout_and_syslog_when_asked() {
     assert!(message.starts_with("<85>1 "), "{message}");
     let record = &message[message.find('{').unwrap()..];
     assert_eq!(serde_json::from_str::<Value>(record).unwrap()["kind"], "inference");
-    let stdout = server.stdout.lock().unwrap().join("\n");
-    assert!(stdout.contains(&format!("\"request_id\":\"{id}\"")), "{stdout}");
+    // The stdout copy is read by another thread: wait for it (bounded), do not race it.
+    let wanted = format!("\"request_id\":\"{id}\"");
+    let started = std::time::Instant::now();
+    while !server.stdout.lock().unwrap().iter().any(|l| l.contains(&wanted)) {
+        assert!(started.elapsed() < Duration::from_secs(10), "{:?}", server.stdout.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

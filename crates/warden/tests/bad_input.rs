@@ -119,12 +119,17 @@ async fn unknown_models_versions_paths_and_methods() {
     for (path, needle) in [
         ("/v2/models/nope/infer", "model 'nope' not found"),
         ("/v2/models/default/versions/2/infer", "no version '2'"),
-        ("/v2/models/default/versions/latest/infer", "no version 'latest'"),
         ("/v1/models/nope:predict", "not found"),
         ("/v3/anything", "no such endpoint"),
     ] {
         let r = client.post(server.endpoint(path)).bearer_auth(&key).json(&body).send().await.unwrap();
         expect_error(r, StatusCode::NOT_FOUND, needle).await;
+    }
+    // A version has one spelling, so audit records and metric labels have one too.
+    for version in ["latest", "+1", "01", "0001"] {
+        let path = format!("/v2/models/default/versions/{version}/infer");
+        let r = client.post(server.endpoint(&path)).bearer_auth(&key).json(&body).send().await.unwrap();
+        expect_error(r, StatusCode::BAD_REQUEST, "decimal number").await;
     }
     let r = client.get(server.endpoint("/v2/models/default/infer")).bearer_auth(&key).send().await.unwrap();
     assert_eq!(r.headers()["allow"], "POST");

@@ -37,7 +37,8 @@ fn clients(state: &Path) -> Vec<Value> {
 async fn a_synthetic_query_attack_is_blocked_until_cleared() {
     let temp = tempfile::tempdir().unwrap();
     let repo = repository(temp.path(), "[extraction]\naction = \"block\"\n");
-    let mut server = Server::start_with(Options::args(&["--model-repository", repo.to_str().unwrap()]));
+    let mut server =
+        Server::start_with(Options::args(&["--model-repository", repo.to_str().unwrap(), "--limits-rate", "off"]));
     let attacker = create_key(&server.state_dir, "attacker", &["infer:digits"]);
     let id = format!("key:{}", attacker.split('_').nth(1).unwrap());
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -111,7 +112,8 @@ fn row_flag_signal(state: &Path, id: &str) -> String {
 async fn prada_alone_catches_the_synthetic_attack() {
     let temp = tempfile::tempdir().unwrap();
     let repo = repository(temp.path(), "[extraction]\naction = \"block\"\nsweep_share = 1.0\n");
-    let server = Server::start_with(Options::args(&["--model-repository", repo.to_str().unwrap()]));
+    let server =
+        Server::start_with(Options::args(&["--model-repository", repo.to_str().unwrap(), "--limits-rate", "off"]));
     let key = server.admin_key();
     let seeds: Vec<Vec<f64>> = samples().into_iter().take(5).collect();
     let mut blocked_after = None;
@@ -137,7 +139,8 @@ async fn prada_alone_catches_the_synthetic_attack() {
 async fn natural_digits_from_several_clients_are_not_flagged() {
     let temp = tempfile::tempdir().unwrap();
     let repo = repository(temp.path(), "[extraction]\naction = \"block\"\n");
-    let server = Server::start_with(Options::args(&["--model-repository", repo.to_str().unwrap()]));
+    let server =
+        Server::start_with(Options::args(&["--model-repository", repo.to_str().unwrap(), "--limits-rate", "off"]));
     let keys: Vec<String> =
         (0..4).map(|i| create_key(&server.state_dir, &format!("user{i}"), &["infer:digits"])).collect();
     let data = samples();

@@ -242,13 +242,33 @@ async fn keys_expire_and_rotate_without_a_restart() {
     // Polling with keys the server has not reloaded yet counts as guessing.
     let server = Server::start_with(Options::args(&["--auth-max-failures", "1000"]));
     let dir = server.state_dir.to_str().unwrap().to_string();
-    let short = {
-        let (status, out, err) = run(&["keys", "create", "short", "--expires", "2s", "--state-dir", &dir]);
+    // The server picks up a new key within a poll; on a loaded machine that can
+    // take longer than a short key lives. Seeing the key valid is what the test needs
+    // before it can see it expire, so a key that expired unseen is tried again with a
+    // longer life instead of failing the test on the machine's timing.
+    let client = server.client();
+    let mut seen_valid = false;
+    for life in [2u64, 5, 15] {
+        let created = std::time::Instant::now();
+        let (status, out, err) =
+            run(&["keys", "create", &format!("short{life}"), "--expires", &format!("{life}s"), "--state-dir", &dir]);
         assert!(status.success(), "{err}");
-        out.trim().to_string()
-    };
-    assert_eq!(server.await_status("/v2", &short, StatusCode::OK).await, StatusCode::OK);
-    assert_eq!(server.await_status("/v2", &short, StatusCode::UNAUTHORIZED).await, StatusCode::UNAUTHORIZED);
+        let short = out.trim().to_string();
+        while created.elapsed() < Duration::from_secs(life) {
+            let r = client.get(server.endpoint("/v2")).bearer_auth(&short).send().await.unwrap();
+            if r.status() == StatusCode::OK {
+                seen_valid = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if seen_valid {
+            tokio::time::sleep(Duration::from_secs(life).saturating_sub(created.elapsed())).await;
+            assert_eq!(server.await_status("/v2", &short, StatusCode::UNAUTHORIZED).await, StatusCode::UNAUTHORIZED);
+            break;
+        }
+    }
+    assert!(seen_valid, "a key that lives 15 s was never accepted");
 
     let old = create_key(&server.state_dir, "rotating", &["infer:default"]);
     let (_, json, _) = run(&["keys", "list", "--json", "--state-dir", &dir]);

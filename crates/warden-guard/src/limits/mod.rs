@@ -7,6 +7,6 @@ mod rate;
 mod state;
 
 pub use budget::{Budget, BudgetDecision, Period, Usage, period_of};
-pub use policy::{LimitPolicy, Limits};
+pub use policy::{DEFAULT_DAILY_ROWS, DEFAULT_RATE, LimitPolicy, Limits};
 pub use rate::{Limit, Rate, RateDecision, gcra};
 pub use state::{LimitState, MemoryState};

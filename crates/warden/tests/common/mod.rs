@@ -265,6 +265,15 @@ impl Server {
 
     /// A raw TLS connection that trusts `pem` (for servers given their own certificate).
     pub async fn raw_trusting(&self, pem: &[u8]) -> TlsStream<TcpStream> {
+        self.raw_with(pem, &[]).await
+    }
+
+    /// A raw TLS connection offering `alpn` (e.g. `b"h2"`).
+    pub async fn raw_alpn(&self, alpn: &[&[u8]]) -> TlsStream<TcpStream> {
+        self.raw_with(&self.cert_pem(), alpn).await
+    }
+
+    async fn raw_with(&self, pem: &[u8], alpn: &[&[u8]]) -> TlsStream<TcpStream> {
         let mut roots = rustls::RootCertStore::empty();
         for cert in rustls_pki_types::CertificateDer::pem_slice_iter(pem) {
             roots.add(cert.unwrap()).unwrap();
@@ -274,6 +283,8 @@ impl Server {
             .unwrap()
             .with_root_certificates(roots)
             .with_no_client_auth();
+        let mut config = config;
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
         let connector = TlsConnector::from(Arc::new(config));
         let tcp = TcpStream::connect(self.addr).await.unwrap();
         let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
@@ -378,4 +389,22 @@ pub fn digits_request(rows: &[Vec<f64>]) -> Value {
 
 pub fn reference_rows(reference: &Value) -> Vec<Vec<f64>> {
     serde_json::from_value(reference["inputs"].clone()).unwrap()
+}
+
+/// Runs curl (h1 or h2, trusting the server's certificate) and returns (status, body);
+/// status is 0 when curl got no answer, and the body then holds curl's error.
+pub fn curl(server: &Server, args: &[&str]) -> (u16, String) {
+    let ca = server.state_dir.join("tls/cert.pem");
+    let out = Command::new("curl")
+        .args(["-sS", "--max-time", "30", "--cacert"])
+        .arg(&ca)
+        .args(["-o", "-", "-w", "\n%{http_code}"])
+        .args(args)
+        .output()
+        .expect("curl runs (scripts/test installs it)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+    let status = code.trim().parse().unwrap_or(0);
+    let body = if status == 0 { String::from_utf8_lossy(&out.stderr).into_owned() } else { body.to_string() };
+    (status, body)
 }
