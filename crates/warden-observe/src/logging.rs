@@ -166,26 +166,6 @@ impl<W: Write> Drop for RedactingLine<W> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_line_is_redacted_whole_whichever_field_holds_the_value() {
-        let mut sink = Vec::new();
-        {
-            let mut line = RedactingLine::new(&mut sink);
-            line.write_all(b"{\"msg\":\"bad body\",\"error\":\"invalid type: string \\\"bob@example.com\\\"\",")
-                .unwrap();
-            line.write_all(b"\"card\":\"4111 1111 1111 1111\"}\n").unwrap();
-        }
-        let out = String::from_utf8(sink).unwrap();
-        assert!(!out.contains("bob@example.com") && !out.contains("4111"), "{out}");
-        assert!(out.contains("[EMAIL]") && out.contains("[CARD]"), "{out}");
-        assert!(out.ends_with("}\n"));
-    }
-}
-
 /// Replaces the default panic hook, which prints the panic message to stderr as it
 /// is: a kernel that fails on a request's values says which (`the index is
 /// 4111111111111111`), so the message is request data. Panics are logged through
@@ -211,4 +191,24 @@ pub fn install_panic_hook(show_message: bool) {
             );
         }
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_is_redacted_whole_whichever_field_holds_the_value() {
+        let mut sink = Vec::new();
+        {
+            let mut line = RedactingLine::new(&mut sink);
+            line.write_all(b"{\"msg\":\"bad body\",\"error\":\"invalid type: string \\\"bob@example.com\\\"\",")
+                .unwrap();
+            line.write_all(b"\"card\":\"4111 1111 1111 1111\"}\n").unwrap();
+        }
+        let out = String::from_utf8(sink).unwrap();
+        assert!(!out.contains("bob@example.com") && !out.contains("4111"), "{out}");
+        assert!(out.contains("[EMAIL]") && out.contains("[CARD]"), "{out}");
+        assert!(out.ends_with("}\n"));
+    }
 }

@@ -145,7 +145,7 @@ mod tests {
         let label = NamedTensor { name: "label".into(), shape: vec![2], data: TensorData::I64(vec![1, 0]) };
         let reply = encode(2, &[label.clone(), probs.clone()], 1 << 20).unwrap();
         assert_eq!(reply.status(), StatusCode::OK);
-        assert_eq!(encode(3, &[label.clone()], 1 << 20).unwrap_err().status, StatusCode::BAD_REQUEST);
+        assert_eq!(encode(3, std::slice::from_ref(&label), 1 << 20).unwrap_err().status, StatusCode::BAD_REQUEST);
         assert_eq!(encode(2, &[label, probs], 16).unwrap_err().status, StatusCode::BAD_REQUEST);
         assert_eq!(
             row_value(&NamedTensor { name: "x".into(), shape: vec![2, 2], data: TensorData::I32(vec![1, 2, 3, 4]) }, 1),
