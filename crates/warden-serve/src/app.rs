@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_LENGTH};
 use http::{HeaderMap, Request, StatusCode};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use rustls_pki_types::CertificateDer;
 use serde::Serialize;
@@ -601,18 +601,34 @@ impl App {
         if declared.is_some_and(|n| n > limit as u64) {
             return Err(crate::coding::too_large(limit));
         }
-        let Some(incoming) = body.take() else {
+        let Some(mut incoming) = body.take() else {
             return Err(ApiError::bad_request("the request body could not be read"));
         };
         let until = deadline.min(Instant::now() + self.limits.read_timeout);
-        let bytes = match tokio::time::timeout_at(until, Limited::new(incoming, limit).collect()).await {
-            Ok(Ok(collected)) => collected.to_bytes(),
-            Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
-                return Err(crate::coding::too_large(limit));
+        let mut buf = bytes::BytesMut::new();
+        let read = async {
+            while let Some(frame) = incoming.frame().await {
+                let Ok(frame) = frame else { return Err(ApiError::bad_request("the request body could not be read")) };
+                if let Ok(data) = frame.into_data() {
+                    if buf.len() + data.len() > limit {
+                        return Err(crate::coding::too_large(limit));
+                    }
+                    buf.extend_from_slice(&data);
+                }
             }
-            Ok(Err(_)) => return Err(ApiError::bad_request("the request body could not be read")),
-            Err(_) => return Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "request body not received in time")),
+            Ok(())
         };
+        match tokio::time::timeout_at(until, read).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                // Over the limit without a declared length: the rest is drained
+                // (within bounds) after the answer is made, so the client reads it.
+                *body = Some(incoming);
+                return Err(e);
+            }
+            Err(_) => return Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "request body not received in time")),
+        }
+        let bytes = buf.freeze();
         let bytes = coding.decode(bytes, limit)?;
         if self.log_payloads {
             let shown = &bytes[..bytes.len().min(4096)];

@@ -160,6 +160,11 @@ async fn early_answers_reach_clients_that_are_still_sending() {
             assert!(text.contains("\"error\""), "{proto}: {text}");
         }
     }
+    // Chunked, with no length declared: the limit is found while reading, and the
+    // rest is drained before the 413 goes out.
+    let chunked = ["--http1.1", "-X", "POST", "-H", "Transfer-Encoding: chunked", "-H", &auth, "--data-binary", &five];
+    let (status, text) = curl(&server, &[&chunked[..], &[infer.as_str()]].concat());
+    assert_eq!(status, 413, "chunked: {text}");
 }
 
 /// Point 5: a version has one spelling, and client-chosen strings never become
