@@ -16,18 +16,10 @@ import requests
 import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
-passed = 0
-failed = 0
+from checks import Tally
 
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
+tally = Tally()
+check = tally.check
 
 
 def post(url, ca, body, key=None):
@@ -79,8 +71,7 @@ def main():
         except InferenceServerException as e:
             check(f"tritonclient: {algorithm} request", False, e)
 
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    sys.exit(tally.finish())
 
 
 if __name__ == "__main__":

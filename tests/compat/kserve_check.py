@@ -13,15 +13,13 @@ import sys
 import numpy as np
 from kserve import InferenceRESTClient, InferInput, InferRequest, RESTConfig
 
+from checks import Tally
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REFERENCE = os.path.join(HERE, "..", "..", "crates", "warden", "tests", "fixtures", "reference", "digits_v1.json")
 
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, cond, detail=""):
-    results["passed" if cond else "failed"] += 1
-    print(f"{'ok  ' if cond else 'FAIL'} {name} {'' if cond else detail}")
+tally = Tally()
+check = tally.check
 
 
 async def main():
@@ -56,8 +54,7 @@ async def main():
     check("v1 predict", labels == ref["label"][:3], res)
     await v1.close()
 
-    print(f"{results['passed']} passed, {results['failed']} failed")
-    return 1 if results["failed"] else 0
+    return tally.finish()
 
 
 if __name__ == "__main__":

@@ -15,21 +15,13 @@ import tritonclient.http as httpclient
 from geventhttpclient.connectionpool import SSLConnectionPool  # noqa: F401  (fails early if gevent is missing)
 import gevent.ssl
 
+from checks import Tally
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REFERENCE = os.path.join(HERE, "..", "..", "crates", "warden", "tests", "fixtures", "reference", "digits_v1.json")
 
-passed = 0
-failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
+tally = Tally()
+check = tally.check
 
 
 def main():
@@ -86,8 +78,7 @@ def main():
     except httpclient.InferenceServerException as e:
         check("infer without key is refused", e.status() == "401" or "401" in str(e) or "credentials" in str(e), e)
 
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return tally.finish()
 
 
 if __name__ == "__main__":

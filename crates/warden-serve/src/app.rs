@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_LENGTH};
+use http::header::AUTHORIZATION;
 use http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -597,7 +597,7 @@ impl App {
     ) -> Result<Bytes, ApiError> {
         let limit = self.limits.max_body_size;
         let coding = crate::coding::ContentCoding::of(&head.headers)?;
-        let declared = head.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let declared = crate::linger::declared_length(&head.headers);
         if declared.is_some_and(|n| n > limit as u64) {
             return Err(crate::coding::too_large(limit));
         }
@@ -605,7 +605,8 @@ impl App {
             return Err(ApiError::bad_request("the request body could not be read"));
         };
         let until = deadline.min(Instant::now() + self.limits.read_timeout);
-        let mut buf = bytes::BytesMut::new();
+        // The declared length is at most the limit here: reserve it once.
+        let mut buf = bytes::BytesMut::with_capacity(declared.map_or(0, |n| n as usize));
         let read = async {
             while let Some(frame) = incoming.frame().await {
                 let Ok(frame) = frame else { return Err(ApiError::bad_request("the request body could not be read")) };

@@ -47,13 +47,12 @@ pub struct Slot {
     _permit: OwnedSemaphorePermit,
 }
 
-/// Why a new connection was let in, or not.
-#[derive(Debug, PartialEq, Eq)]
+/// A new connection's slot and how it got it, or why there was none.
 pub enum Admission {
     /// A slot was free.
-    Free,
+    Free(Slot),
     /// The idlest connection was closed to make room.
-    Evicted,
+    Evicted(Slot),
     /// Every slot holds a connection with a request in flight.
     Full,
 }
@@ -70,16 +69,16 @@ impl Connections {
 
     /// A slot for a connection just accepted. At the cap the longest-idle connection
     /// is told to close, and this one waits briefly for its slot.
-    pub async fn admit(self: &Arc<Self>) -> (Admission, Option<Slot>) {
+    pub async fn admit(self: &Arc<Self>) -> Admission {
         if let Ok(permit) = self.permits.clone().try_acquire_owned() {
-            return (Admission::Free, Some(self.register(permit)));
+            return Admission::Free(self.register(permit));
         }
         if !self.evict_idlest() {
-            return (Admission::Full, None);
+            return Admission::Full;
         }
         match tokio::time::timeout(EVICTION_WAIT, self.permits.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => (Admission::Evicted, Some(self.register(permit))),
-            _ => (Admission::Full, None),
+            Ok(Ok(permit)) => Admission::Evicted(self.register(permit)),
+            _ => Admission::Full,
         }
     }
 
@@ -212,11 +211,9 @@ mod tests {
     #[tokio::test]
     async fn a_full_registry_evicts_the_longest_idle_connection() {
         let registry = Connections::new(2);
-        let (_, first) = registry.admit().await;
-        let first = first.unwrap();
+        let Admission::Free(first) = registry.admit().await else { panic!("a slot was free") };
         tokio::time::sleep(Duration::from_millis(5)).await;
-        let (_, second) = registry.admit().await;
-        let second = second.unwrap();
+        let Admission::Free(second) = registry.admit().await else { panic!("a slot was free") };
         // The first is evicted: it has been idle longer.
         let waiter = tokio::spawn({
             let conn = first.conn.clone();
@@ -228,9 +225,8 @@ mod tests {
         });
         waiter.await.unwrap();
         drop(first);
-        let (admission, slot) = third.await.unwrap();
-        assert_eq!(admission, Admission::Evicted);
-        assert!(slot.is_some());
+        let third = third.await.unwrap();
+        assert!(matches!(third, Admission::Evicted(_)));
         assert_eq!(registry.open_count(), 2);
         drop(second);
     }
@@ -238,20 +234,17 @@ mod tests {
     #[tokio::test]
     async fn busy_connections_are_never_evicted() {
         let registry = Connections::new(1);
-        let (_, only) = registry.admit().await;
-        let only = only.unwrap();
+        let Admission::Free(only) = registry.admit().await else { panic!("a slot was free") };
         let _busy = only.conn.enter();
         assert_eq!(only.conn.idle_for(), Duration::ZERO);
-        let (admission, slot) = registry.admit().await;
-        assert_eq!(admission, Admission::Full);
-        assert!(slot.is_none());
+        assert!(matches!(registry.admit().await, Admission::Full));
     }
 
     #[tokio::test]
     async fn idleness_restarts_when_the_last_request_ends() {
         let registry = Connections::new(1);
-        let (_, slot) = registry.admit().await;
-        let conn = slot.unwrap().conn.clone();
+        let Admission::Free(slot) = registry.admit().await else { panic!("a slot was free") };
+        let conn = slot.conn.clone();
         tokio::time::sleep(Duration::from_millis(30)).await;
         assert!(conn.idle_for() >= Duration::from_millis(30));
         drop(conn.enter());

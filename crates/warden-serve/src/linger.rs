@@ -24,6 +24,11 @@ pub fn time_budget(limits: &HttpLimits) -> Duration {
     limits.read_timeout.min(Duration::from_secs(5))
 }
 
+/// The body length the client declared, if it declared a readable one.
+pub fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
+    headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok())
+}
+
 /// Reads and drops what is left of `body`, within the budgets. A client waiting
 /// on `Expect: 100-continue` has sent nothing and is not asked to; a declared
 /// length over the byte budget is not worth reading at all.
@@ -32,7 +37,7 @@ pub async fn discard(mut body: Incoming, head: &Parts, limits: &HttpLimits) {
         return;
     }
     let expects_continue = head.headers.get(EXPECT).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
-    let declared = head.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared = declared_length(&head.headers);
     let budget = byte_budget(limits);
     if expects_continue || declared.is_some_and(|n| n > budget) {
         return;

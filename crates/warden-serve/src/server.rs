@@ -66,12 +66,12 @@ pub async fn serve_api(app: Arc<App>, listener: TcpListener, shutdown: impl Futu
             },
         };
         let slot = match connections.admit().await {
-            (Admission::Free, Some(slot)) => slot,
-            (_, Some(slot)) => {
+            Admission::Free(slot) => slot,
+            Admission::Evicted(slot) => {
                 app.metrics.connection_closed("evicted");
                 slot
             }
-            (_, None) => {
+            Admission::Full => {
                 app.metrics.connection_closed("refused");
                 tracing::warn!(
                     "connection limit reached with a request in flight on every connection; closing a new connection"

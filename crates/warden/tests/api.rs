@@ -294,15 +294,7 @@ async fn scopes_limit_models_and_hide_others() {
     let hidden = client.get(server.endpoint("/v2/models/types")).bearer_auth(&key).send().await.unwrap();
     assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
     let hidden: Value = hidden.json().await.unwrap();
-    let missing: Value = client
-        .get(server.endpoint("/v2/models/nonexistent"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let missing = server.get_json("/v2/models/nonexistent", &key).await;
     assert_eq!(
         hidden["error"].as_str().unwrap().replace("types", "X"),
         missing["error"].as_str().unwrap().replace("nonexistent", "X")

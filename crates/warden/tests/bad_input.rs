@@ -10,14 +10,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn expect_error(r: reqwest::Response, status: StatusCode, needle: &str) {
-    assert_eq!(r.status(), status);
-    let body: Value = r.json().await.unwrap();
-    let message = body["error"].as_str().unwrap_or_else(|| panic!("no error message in {body}"));
+    let (got, message) = error_of(r).await;
+    assert_eq!(got, status);
     assert!(message.contains(needle), "'{message}' does not mention '{needle}'");
-}
-
-fn row() -> Vec<f64> {
-    vec![1.0; 64]
 }
 
 #[tokio::test]

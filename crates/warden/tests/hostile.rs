@@ -13,16 +13,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-fn row() -> Vec<f64> {
-    vec![1.0; 64]
-}
-
-async fn error_of(r: reqwest::Response) -> (StatusCode, String) {
-    let status = r.status();
-    let body: Value = r.json().await.unwrap();
-    (status, body["error"].as_str().unwrap_or_else(|| panic!("no error in {body}")).to_string())
-}
-
 /// Reads until the server closes the connection; returns how long that took, or
 /// `None` if it was still open after `limit`.
 async fn closed_within<S: AsyncReadExt + Unpin>(stream: &mut S, limit: Duration) -> Option<Duration> {
@@ -299,16 +289,7 @@ async fn smaller_points_get_clear_answers() {
     }
     let r = server.post_json("/v1/models/capped:predict:predict", &key, &json!({"instances": [row()]})).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let meta: Value = server
-        .client()
-        .get(server.endpoint("/v2/models/labels"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let meta = server.get_json("/v2/models/labels", &key).await;
     let outputs: Vec<&str> = meta["outputs"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
     assert_eq!(outputs, ["label"], "{meta}");
 }

@@ -87,9 +87,9 @@ pub fn decode(body: &Bytes, header_length: Option<&HeaderValue>) -> Result<Infer
     };
     let parsed: RequestBody =
         serde_json::from_slice(head).map_err(|e| ApiError::bad_request(format!("invalid inference request: {e}")))?;
-    unique("input", parsed.inputs.iter().map(|i| i.name.as_str()))?;
+    // A repeated input is refused by `Model::check_inputs`, for every protocol.
     if let Some(outputs) = &parsed.outputs {
-        unique("output", outputs.iter().map(|o| o.name.as_str()))?;
+        unique_outputs(outputs)?;
     }
     let mut inputs = Vec::with_capacity(parsed.inputs.len());
     for input in parsed.inputs {
@@ -129,13 +129,13 @@ pub fn decode(body: &Bytes, header_length: Option<&HeaderValue>) -> Result<Infer
     })
 }
 
-/// Refuses a name given twice: a repeated output would repeat its tensor in the
-/// answer, so a small request could ask for an answer thousands of times larger.
-fn unique<'a>(what: &str, names: impl Iterator<Item = &'a str>) -> Result<(), ApiError> {
+/// Refuses an output asked for twice: a repeated output would repeat its tensor in
+/// the answer, so a small request could ask for an answer thousands of times larger.
+fn unique_outputs(outputs: &[RequestOutput]) -> Result<(), ApiError> {
     let mut seen = std::collections::HashSet::new();
-    for name in names {
-        if !seen.insert(name) {
-            return Err(ApiError::bad_request(format!("{what} '{name}' is named more than once")));
+    for o in outputs {
+        if !seen.insert(o.name.as_str()) {
+            return Err(ApiError::bad_request(format!("output '{}' is named more than once", o.name)));
         }
     }
     Ok(())

@@ -194,6 +194,11 @@ impl Server {
         self.client().post(self.endpoint(path)).bearer_auth(key).json(body).send().await.unwrap()
     }
 
+    /// GETs `path` with a bearer key and parses the JSON answer.
+    pub async fn get_json(&self, path: &str, key: &str) -> Value {
+        self.client().get(self.endpoint(path)).bearer_auth(key).send().await.unwrap().json().await.unwrap()
+    }
+
     /// POSTs with the binary tensor extension: `head` as JSON, then `raw`.
     pub async fn post_binary(&self, path: &str, key: &str, head: &Value, raw: &[u8]) -> reqwest::Response {
         let head = serde_json::to_vec(head).unwrap();
@@ -382,6 +387,19 @@ pub fn reference(name: &str) -> Value {
 }
 
 /// An infer body for the digits model with the given rows.
+/// One digits row of 64 features, all 1.0.
+pub fn row() -> Vec<f64> {
+    vec![1.0; 64]
+}
+
+/// An error answer's status and message; fails the test when the body is not
+/// `{"error": "..."}`.
+pub async fn error_of(r: reqwest::Response) -> (reqwest::StatusCode, String) {
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    (status, body["error"].as_str().unwrap_or_else(|| panic!("no error message in {body}")).to_string())
+}
+
 pub fn digits_request(rows: &[Vec<f64>]) -> Value {
     let flat: Vec<f64> = rows.iter().flatten().copied().collect();
     serde_json::json!({"inputs": [{"name": "X", "shape": [rows.len(), 64], "datatype": "FP32", "data": flat}]})
