@@ -32,6 +32,22 @@ pub struct ModelConfig {
     pub output: Option<OutputConfig>,
     /// Extraction detection for this model.
     pub extraction: Option<ExtractionConfig>,
+    /// What runs the model: "tract" (default, pure Rust) or "onnxruntime" (needs
+    /// the `onnxruntime` build feature; C++ parses the model file).
+    pub backend: Option<String>,
+    /// Settings for the onnxruntime backend.
+    pub onnxruntime: Option<OnnxruntimeConfig>,
+}
+
+/// `[onnxruntime]`: how onnxruntime runs this model.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OnnxruntimeConfig {
+    /// Threads one inference may use [default: 1: requests already run in parallel].
+    pub intra_op_threads: Option<usize>,
+    /// Execution providers in order of preference: "cpu", "cuda" [default: ["cpu"]].
+    /// A provider that is not present falls back to the next, and "cpu" always works.
+    pub execution_providers: Option<Vec<String>>,
 }
 
 /// `[extraction]` as written; the server checks it at start.

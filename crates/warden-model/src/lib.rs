@@ -2,15 +2,17 @@
 //! and the tensors that cross the API.
 #![forbid(unsafe_code)]
 
+mod backend;
 mod config;
 mod datatype;
 mod error;
 mod guards;
+mod ml;
 mod model;
 mod repository;
 mod tensor;
 
-pub use config::{AccessLists, Bounds, ExtractionConfig, LimitsConfig, ModelConfig, OutputConfig};
+pub use config::{AccessLists, Bounds, ExtractionConfig, LimitsConfig, ModelConfig, OnnxruntimeConfig, OutputConfig};
 pub use datatype::DataType;
 pub use error::{InputError, ModelError, TensorError};
 pub use model::{Dim, Model, TensorSpec, element_count};

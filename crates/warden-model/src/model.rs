@@ -1,12 +1,12 @@
-//! One loaded ONNX model: its signature, taken from the model itself, and a plan
-//! that tract has optimized once and that every request shares.
+//! One loaded ONNX model: its signature, taken from the model itself, and the
+//! backend that runs it, built once and shared by every request.
 
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use tract_onnx::prelude::*;
-use tract_onnx::tract_hir::internal::{DimLike, Factoid, bail, format_err};
+use tract_onnx::prelude::Framework;
+
+use crate::backend::{Backend, Failure};
 
 use crate::DataType;
 use crate::config::ModelConfig;
@@ -61,7 +61,7 @@ pub struct Model {
     /// SHA-256 of the ONNX file as loaded, hex: what the audit log records, so a
     /// swapped model file shows in it.
     pub digest: String,
-    plan: Arc<TypedRunnableModel>,
+    backend: Backend,
     guards: Guards,
 }
 
@@ -81,16 +81,10 @@ impl Model {
     /// references cannot reach outside the model directory.
     pub fn load(name: &str, version: &str, bytes: &[u8], config: ModelConfig) -> Result<Model, ModelError> {
         let label = format!("{name}/{version}");
-        let err = |e: TractError| ModelError::Load { model: label.clone(), message: format!("{e:#}") };
-        let onnx = tract_onnx::onnx();
-        let proto = onnx.proto_model_for_read(&mut &bytes[..]).map_err(err)?;
+        let err = |message: String| ModelError::Load { model: label.clone(), message };
+        let proto = tract_onnx::onnx().proto_model_for_read(&mut &bytes[..]).map_err(|e| err(format!("{e:#}")))?;
         let guards = proto.graph.as_ref().map(Guards::from_graph).unwrap_or_default();
-        let mut model = onnx.model_for_proto_model(&proto).map_err(err)?;
-        let inputs = fix_input_facts(&mut model).map_err(err)?;
-        let declared = declared_outputs(&model).map_err(err)?;
-        let typed = model.into_optimized().map_err(err)?;
-        let outputs = output_specs(&typed, declared).map_err(err)?;
-        let plan = typed.into_runnable().map_err(err)?;
+        let (backend, inputs, outputs) = Backend::load(&proto, bytes, &config).map_err(err)?;
         let digest = hex::encode(Sha256::digest(bytes));
         Ok(Model {
             name: name.to_string(),
@@ -99,9 +93,14 @@ impl Model {
             outputs,
             config,
             digest,
-            plan,
+            backend,
             guards,
         })
+    }
+
+    /// Which backend runs this model: "tract" or "onnxruntime".
+    pub fn backend_name(&self) -> &'static str {
+        self.backend.name()
     }
 
     pub fn output(&self, name: &str) -> Option<&TensorSpec> {
@@ -193,101 +192,15 @@ impl Model {
     /// Runs checked inputs (from `check_inputs`) and returns every output. This is
     /// CPU-bound: call it from a blocking pool, never on the async reactor.
     pub fn run(&self, inputs: &[NamedTensor]) -> Result<Vec<NamedTensor>, ModelError> {
-        let err = |message: String| ModelError::Run { model: format!("{}/{}", self.name, self.version), message };
-        let values = inputs
-            .iter()
-            .map(|t| t.data.to_tract(&t.shape).map(TValue::from))
-            .collect::<Result<TVec<_>, _>>()
-            .map_err(|e| err(e.to_string()))?;
-        let results = self.plan.run(values).map_err(|e| ModelError::Rejected {
-            model: format!("{}/{}", self.name, self.version),
-            message: format!("{e:#}"),
-        })?;
-        if results.len() != self.outputs.len() {
-            return Err(err(format!("returned {} outputs, expected {}", results.len(), self.outputs.len())));
-        }
-        self.outputs
-            .iter()
-            .zip(results)
-            .map(|(spec, value)| {
-                let data = TensorData::from_tract(&value, spec.datatype).map_err(|e| err(e.to_string()))?;
-                Ok(NamedTensor { name: spec.name.clone(), shape: value.shape().to_vec(), data })
-            })
-            .collect()
+        let model = || format!("{}/{}", self.name, self.version);
+        self.backend.run(inputs, &self.outputs).map_err(|f| match f {
+            Failure::Model(message) => ModelError::Run { model: model(), message },
+            Failure::Input(message) => ModelError::Rejected { model: model(), message },
+        })
     }
 }
 
 /// Product of the dimensions, or `None` on overflow.
 pub fn element_count(shape: &[usize]) -> Option<usize> {
     shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
-}
-
-/// Gives every input a concrete datatype and a shape in which unknown dimensions are
-/// symbols of the model's own scope (a symbol from another scope fails at run time).
-/// The first unknown dimension of every input shares one batch symbol.
-fn fix_input_facts(model: &mut InferenceModel) -> TractResult<Vec<TensorSpec>> {
-    let batch = model.symbols.new_with_prefix("batch");
-    let mut specs = Vec::new();
-    for ix in 0..model.inputs.len() {
-        let name = model.node(model.inputs[ix].node).name.clone();
-        let fact = model.input_fact(ix)?.clone();
-        let dt = fact.datum_type.concretize().ok_or_else(|| format_err!("input '{name}' has no declared datatype"))?;
-        let datatype = DataType::from_datum(dt)
-            .ok_or_else(|| format_err!("input '{name}' has datatype {dt:?}, which the protocol cannot carry"))?;
-        if fact.shape.is_open() {
-            bail!("input '{name}' has no declared rank");
-        }
-        let mut dims: TVec<TDim> = tvec!();
-        let mut shape = Vec::new();
-        for (axis, d) in fact.shape.dims().enumerate() {
-            let dim = match d.concretize() {
-                Some(d) => d,
-                None if axis == 0 => batch.to_dim(),
-                None => model.symbols.new_with_prefix(&format!("{name}_{axis}")).to_dim(),
-            };
-            shape.push(match dim.to_usize() {
-                Ok(n) => Dim::Fixed(n),
-                Err(_) => Dim::Var(dim.to_string()),
-            });
-            dims.push(dim);
-        }
-        model.set_input_fact(ix, InferenceFact::dt_shape(dt, dims))?;
-        specs.push(TensorSpec { name, datatype, shape });
-    }
-    Ok(specs)
-}
-
-/// Output names and the datatypes the graph declares, read before optimization,
-/// because the optimized graph may compute a declared INT64 as TDim.
-fn declared_outputs(model: &InferenceModel) -> TractResult<Vec<(String, Option<DatumType>)>> {
-    (0..model.outputs.len())
-        .map(|ix| {
-            let outlet = model.outputs[ix];
-            let name =
-                model.outlet_label(outlet).map(str::to_string).unwrap_or_else(|| model.node(outlet.node).name.clone());
-            Ok((name, model.output_fact(ix)?.datum_type.concretize()))
-        })
-        .collect()
-}
-
-fn output_specs(typed: &TypedModel, declared: Vec<(String, Option<DatumType>)>) -> TractResult<Vec<TensorSpec>> {
-    declared
-        .into_iter()
-        .enumerate()
-        .map(|(ix, (name, dt))| {
-            let fact = typed.output_fact(ix)?;
-            let dt = dt.unwrap_or(fact.datum_type);
-            let datatype = DataType::from_datum(dt)
-                .ok_or_else(|| format_err!("output '{name}' has datatype {dt:?}, which the protocol cannot carry"))?;
-            let shape = fact
-                .shape
-                .iter()
-                .map(|d| match d.to_usize() {
-                    Ok(n) => Dim::Fixed(n),
-                    Err(_) => Dim::Var(d.to_string()),
-                })
-                .collect();
-            Ok(TensorSpec { name, datatype, shape })
-        })
-        .collect()
 }

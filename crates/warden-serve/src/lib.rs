@@ -168,12 +168,13 @@ fn limiter(config: &ServeConfig, repo: &Repository) -> Result<Limiter, SetupErro
     Ok(Limiter::new(memory, path, config.limits, config.identity_limits.clone(), models))
 }
 
-/// The first record of a run: what is served (each model's file digest) and how.
+/// The first record of a run: what is served (each model's file digest and the
+/// backend that parses and runs it) and how.
 fn start_event(repo: &Repository, config: &ServeConfig, created_admin_key: bool) -> Event {
     let models: Vec<serde_json::Value> = repo
         .entries()
         .flat_map(|e| e.versions.values())
-        .map(|m| serde_json::json!({"name": m.name, "version": m.version, "sha256": m.digest}))
+        .map(|m| serde_json::json!({"name": m.name, "version": m.version, "sha256": m.digest, "backend": m.backend_name()}))
         .collect();
     // A digest of the effective settings: a changed configuration between two
     // starts shows in the log without the log holding the configuration.
