@@ -27,7 +27,7 @@ use tract_onnx::tract_hir::internal::*;
 use super::attrs::Attrs;
 use super::kernel::{Kernel, batch_dim, inferred, rows_cols};
 use super::post::{PostTransform, logistic, probit};
-use super::tensors::{Labels, NUMBERS, argmax, dot, expect_type, floats, int64s, output, zeroed};
+use super::tensors::{Labels, NUMBERS, argmax, dot, expect_type, floats, fma, int64s, output, zeroed};
 
 pub fn register(reg: &mut OnnxOpRegister) {
     reg.insert("SVMClassifier", build_classifier);
@@ -97,7 +97,7 @@ impl SvmKernel {
 
     /// `gamma * d + coef0` as the GEMM computes it (alpha = gamma, C = coef0).
     fn affine(&self, d: f32) -> f32 {
-        if self.coef0 != 0.0 { d.mul_add(self.gamma, self.coef0) } else { d * self.gamma }
+        if self.coef0 != 0.0 { fma(d, self.gamma, self.coef0) } else { d * self.gamma }
     }
 }
 
