@@ -7,6 +7,8 @@
 //!     cargo test -p warden-model --features onnxruntime --test onnxruntime
 #![cfg(feature = "onnxruntime")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,9 +16,6 @@ use serde_json::Value;
 use warden_model::{
     DataType, Dim, InputError, Model, ModelConfig, ModelError, NamedTensor, OnnxruntimeConfig, TensorData,
 };
-
-const RELATIVE: f64 = 1e-5;
-const ABSOLUTE: f64 = 1e-6;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../warden/tests/fixtures")
@@ -364,91 +363,14 @@ fn model_with_initializer(
     .concat()
 }
 
-// The ml fixtures (scripts/make_ml_fixtures.py), when present: every output within
-// 1e-5 relative of what onnxruntime answered when they were made.
-
-fn tensor(v: &Value) -> NamedTensor {
-    let name = v["name"].as_str().unwrap().to_string();
-    let shape: Vec<usize> = v["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
-    let dt = DataType::parse(v["datatype"].as_str().unwrap()).unwrap();
-    let data = v["data"].as_array().unwrap();
-    let floats = || data.iter().map(|x| x.as_f64().unwrap_or(f64::NAN));
-    let ints = || data.iter().map(|x| x.as_i64().unwrap());
-    let data = match dt {
-        DataType::F32 => TensorData::F32(floats().map(|f| f as f32).collect()),
-        DataType::F64 => TensorData::F64(floats().collect()),
-        DataType::I64 => TensorData::I64(ints().collect()),
-        DataType::I32 => TensorData::I32(ints().map(|i| i as i32).collect()),
-        DataType::Bool => TensorData::Bool(data.iter().map(|x| x.as_bool().unwrap()).collect()),
-        DataType::Bytes => TensorData::Bytes(data.iter().map(|x| x.as_str().unwrap().as_bytes().to_vec()).collect()),
-        other => panic!("fixture datatype {other:?} not handled by this test"),
-    };
-    NamedTensor { name, shape, data }
-}
-
-fn as_f64(data: &TensorData) -> Option<Vec<f64>> {
-    match data {
-        TensorData::F32(v) => Some(v.iter().map(|&x| x as f64).collect()),
-        TensorData::F64(v) => Some(v.clone()),
-        _ => None,
-    }
-}
-
-fn compare(model: &str, got: &NamedTensor, want: &NamedTensor) -> Vec<String> {
-    let at = format!("{model}: output {}", want.name);
-    if got.name != want.name || got.shape != want.shape {
-        return vec![format!("{at}: {} {:?}, expected {} {:?}", got.name, got.shape, want.name, want.shape)];
-    }
-    match (as_f64(&got.data), as_f64(&want.data)) {
-        (Some(g), Some(w)) => g
-            .iter()
-            .zip(&w)
-            .enumerate()
-            .filter(|(_, (a, b))| !((*a - *b).abs() <= ABSOLUTE.max(RELATIVE * b.abs()) || (a.is_nan() && b.is_nan())))
-            .take(5)
-            .map(|(i, (a, b))| format!("{at}[{i}]: {a}, expected {b}"))
-            .collect(),
-        _ if got.data != want.data => vec![format!("{at}: {:?}, expected {:?}", got.data, want.data)],
-        _ => vec![],
-    }
-}
+// The ml fixtures (scripts/make_ml_fixtures.py): every output as onnxruntime
+// answered when they were made, through the backend.
 
 #[test]
 fn ml_fixtures_match_their_recorded_answers() {
     require_library();
-    let root = fixtures().join("ml_models");
-    let Ok(entries) = std::fs::read_dir(&root) else {
-        eprintln!("no {}: skipped", root.display());
-        return;
-    };
-    let mut dirs: Vec<PathBuf> =
-        entries.map(|e| e.unwrap().path()).filter(|p| p.join("cases.json").is_file()).collect();
-    dirs.sort();
-    let mut errors = Vec::new();
-    for dir in &dirs {
-        let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let config = ModelConfig::load(&dir.join("config.toml")).unwrap();
-        let model = match load(&dir.join("1/model.onnx"), config) {
-            Ok(m) => m,
-            Err(e) => {
-                errors.push(format!("{name}: does not load: {e}"));
-                continue;
-            }
-        };
-        let text = std::fs::read_to_string(dir.join("cases.json")).unwrap().replace("NaN", "null");
-        let cases: Value = serde_json::from_str(&text).unwrap();
-        let inputs: Vec<NamedTensor> = cases["inputs"].as_array().unwrap().iter().map(tensor).collect();
-        let wanted: Vec<NamedTensor> = cases["outputs"].as_array().unwrap().iter().map(tensor).collect();
-        match model.run(&inputs) {
-            Ok(outputs) if outputs.len() == wanted.len() => {
-                for (got, want) in outputs.iter().zip(&wanted) {
-                    errors.extend(compare(&name, got, want));
-                }
-            }
-            Ok(outputs) => errors.push(format!("{name}: {} outputs, expected {}", outputs.len(), wanted.len())),
-            Err(e) => errors.push(format!("{name}: run failed: {e}")),
-        }
-    }
+    let dirs = common::fixture_dirs();
+    let errors: Vec<String> = dirs.iter().flat_map(|d| common::check(d, ort_config)).collect();
     eprintln!("{} ml fixtures checked", dirs.len());
     assert!(errors.is_empty(), "{} mismatches:\n{}", errors.len(), errors.join("\n"));
 }

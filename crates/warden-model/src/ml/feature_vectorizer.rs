@@ -11,7 +11,7 @@ use tract_onnx::pb::NodeProto;
 use tract_onnx::tract_hir::internal::*;
 
 use super::attrs::Attrs;
-use super::kernel::{Kernel, inferred};
+use super::kernel::{Kernel, inferred, rows_follow_input};
 use super::tensors::{NUMBERS, expect_type, floats, int64s, output, zeroed};
 
 pub fn register(reg: &mut OnnxOpRegister) {
@@ -69,13 +69,7 @@ impl Kernel for FeatureVectorizer {
         s.equals(&outputs[0].datum_type, DatumType::F32)?;
         s.equals(&outputs[0].rank, 2)?;
         s.equals(&outputs[0].shape[1], self.total.to_dim())?;
-        s.given(&inputs[0].rank, move |s, rank| {
-            if rank == 1 {
-                s.equals(&outputs[0].shape[0], 1.to_dim())
-            } else {
-                s.equals(&outputs[0].shape[0], &inputs[0].shape[0])
-            }
-        })
+        rows_follow_input(s, &inputs[0], &outputs[0])
     }
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {

@@ -128,3 +128,55 @@ pub fn elements<T: Datum>(t: &Tensor) -> TractResult<&[T]> {
 pub fn tensor_of<T: Datum>(shape: &[usize], data: Vec<T>) -> TractResult<Tensor> {
     Ok(tract_onnx::prelude::tract_ndarray::ArrayD::from_shape_vec(shape, data)?.into())
 }
+
+/// Inference rule: `output`'s first dimension is the input's rows (a rank-1 input
+/// is one row).
+pub fn rows_follow_input<'r, 'p: 'r>(
+    s: &mut Solver<'r>,
+    input: &'p TensorProxy,
+    output: &'p TensorProxy,
+) -> InferenceResult {
+    s.given(&input.rank, move |s, rank| {
+        if rank == 1 { s.equals(&output.shape[0], 1.to_dim()) } else { s.equals(&output.shape[0], &input.shape[0]) }
+    })
+}
+
+/// The outputs every classifier has: labels `[N]` of `label_type` and scores
+/// `[N, columns]` in f32, N the input's rows.
+pub fn classifier_rules<'r, 'p: 'r>(
+    s: &mut Solver<'r>,
+    inputs: &'p [TensorProxy],
+    outputs: &'p [TensorProxy],
+    label_type: DatumType,
+    columns: usize,
+) -> InferenceResult {
+    check_input_arity(inputs, 1)?;
+    s.equals(&outputs[0].datum_type, label_type)?;
+    s.equals(&outputs[1].datum_type, f32::datum_type())?;
+    s.equals(&outputs[0].rank, 1)?;
+    s.equals(&outputs[1].rank, 2)?;
+    s.equals(&outputs[1].shape[1], columns.to_dim())?;
+    s.equals(&outputs[0].shape[0], &outputs[1].shape[0])?;
+    rows_follow_input(s, &inputs[0], &outputs[0])
+}
+
+/// The typed facts of `classifier_rules`.
+pub fn classifier_facts(input: &TypedFact, label_type: DatumType, columns: usize) -> TractResult<TVec<TypedFact>> {
+    let n = batch_dim(input)?;
+    Ok(tvec!(label_type.fact([n.clone()]), f32::fact([n, columns.to_dim()])))
+}
+
+/// The output every regressor has: `[N, targets]` of `dt`, N the input's rows.
+pub fn regressor_rules<'r, 'p: 'r>(
+    s: &mut Solver<'r>,
+    inputs: &'p [TensorProxy],
+    outputs: &'p [TensorProxy],
+    dt: DatumType,
+    targets: usize,
+) -> InferenceResult {
+    check_input_arity(inputs, 1)?;
+    s.equals(&outputs[0].datum_type, dt)?;
+    s.equals(&outputs[0].rank, 2)?;
+    s.equals(&outputs[0].shape[1], targets.to_dim())?;
+    rows_follow_input(s, &inputs[0], &outputs[0])
+}

@@ -19,7 +19,7 @@ use tract_onnx::pb::NodeProto;
 use tract_onnx::tract_hir::internal::*;
 
 use super::attrs::Attrs;
-use super::kernel::{Kernel, batch_dim, inferred, rows_cols};
+use super::kernel::{Kernel, batch_dim, classifier_facts, classifier_rules, inferred, regressor_rules, rows_cols};
 use super::post::{PostTransform, logistic, probit};
 use super::tensors::{Labels, NUMBERS, argmax, dot, expect_type, floats, int64s, output, zeroed};
 
@@ -36,7 +36,7 @@ fn build_classifier(_ctx: &ParsingContext, node: &NodeProto) -> TractResult<(Box
     let attrs = Attrs::new(node);
     let coefficients = attrs.floats("coefficients");
     let intercepts = attrs.floats("intercepts");
-    let labels = Labels::parse(&attrs)?;
+    let labels = Labels::parse(&attrs, "classlabels_ints")?;
     let classes = intercepts.len();
     if coefficients.is_empty() {
         return Err(attrs.error("coefficients is missing or empty"));
@@ -198,26 +198,12 @@ impl Kernel for LinearClassifier {
         inputs: &'p [TensorProxy],
         outputs: &'p [TensorProxy],
     ) -> InferenceResult {
-        check_input_arity(inputs, 1)?;
-        s.equals(&outputs[0].datum_type, self.labels.datum_type())?;
-        s.equals(&outputs[1].datum_type, DatumType::F32)?;
-        s.equals(&outputs[0].rank, 1)?;
-        s.equals(&outputs[1].rank, 2)?;
-        s.equals(&outputs[1].shape[1], self.score_columns().to_dim())?;
-        s.equals(&outputs[0].shape[0], &outputs[1].shape[0])?;
-        s.given(&inputs[0].rank, move |s, rank| {
-            if rank == 1 {
-                s.equals(&outputs[0].shape[0], 1.to_dim())
-            } else {
-                s.equals(&outputs[0].shape[0], &inputs[0].shape[0])
-            }
-        })
+        classifier_rules(s, inputs, outputs, self.labels.datum_type(), self.score_columns())
     }
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         expect_type(inputs[0], &NUMBERS, "input")?;
-        let n = batch_dim(inputs[0])?;
-        Ok(tvec!(self.labels.datum_type().fact([n.clone()]), f32::fact([n, self.score_columns().to_dim()])))
+        classifier_facts(inputs[0], self.labels.datum_type(), self.score_columns())
     }
 
     fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
@@ -247,17 +233,7 @@ impl Kernel for LinearRegressor {
         inputs: &'p [TensorProxy],
         outputs: &'p [TensorProxy],
     ) -> InferenceResult {
-        check_input_arity(inputs, 1)?;
-        s.equals(&outputs[0].datum_type, DatumType::F32)?;
-        s.equals(&outputs[0].rank, 2)?;
-        s.equals(&outputs[0].shape[1], self.linear.targets.to_dim())?;
-        s.given(&inputs[0].rank, move |s, rank| {
-            if rank == 1 {
-                s.equals(&outputs[0].shape[0], 1.to_dim())
-            } else {
-                s.equals(&outputs[0].shape[0], &inputs[0].shape[0])
-            }
-        })
+        regressor_rules(s, inputs, outputs, f32::datum_type(), self.linear.targets)
     }
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {

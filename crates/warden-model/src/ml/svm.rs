@@ -25,7 +25,7 @@ use tract_onnx::pb::NodeProto;
 use tract_onnx::tract_hir::internal::*;
 
 use super::attrs::Attrs;
-use super::kernel::{Kernel, batch_dim, inferred, rows_cols};
+use super::kernel::{Kernel, batch_dim, classifier_facts, classifier_rules, inferred, regressor_rules, rows_cols};
 use super::post::{PostTransform, logistic, probit};
 use super::tensors::{Labels, NUMBERS, argmax, dot, expect_type, floats, fma, int64s, output, zeroed};
 
@@ -191,7 +191,7 @@ struct SvmClassifier {
 
 fn build_classifier(_ctx: &ParsingContext, node: &NodeProto) -> TractResult<(Box<dyn InferenceOp>, Vec<String>)> {
     let attrs = Attrs::new(node);
-    let labels = Labels::parse(&attrs)?;
+    let labels = Labels::parse(&attrs, "classlabels_ints")?;
     let coefficients = attrs.floats("coefficients");
     let rho = attrs.floats("rho");
     let prob_a = attrs.floats("prob_a");
@@ -402,26 +402,12 @@ impl Kernel for SvmClassifier {
         inputs: &'p [TensorProxy],
         outputs: &'p [TensorProxy],
     ) -> InferenceResult {
-        check_input_arity(inputs, 1)?;
-        s.equals(&outputs[0].datum_type, self.labels.datum_type())?;
-        s.equals(&outputs[1].datum_type, DatumType::F32)?;
-        s.equals(&outputs[0].rank, 1)?;
-        s.equals(&outputs[1].rank, 2)?;
-        s.equals(&outputs[1].shape[1], self.score_columns().to_dim())?;
-        s.equals(&outputs[0].shape[0], &outputs[1].shape[0])?;
-        s.given(&inputs[0].rank, move |s, rank| {
-            if rank == 1 {
-                s.equals(&outputs[0].shape[0], 1.to_dim())
-            } else {
-                s.equals(&outputs[0].shape[0], &inputs[0].shape[0])
-            }
-        })
+        classifier_rules(s, inputs, outputs, self.labels.datum_type(), self.score_columns())
     }
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         expect_type(inputs[0], &NUMBERS, "input")?;
-        let n = batch_dim(inputs[0])?;
-        Ok(tvec!(self.labels.datum_type().fact([n.clone()]), f32::fact([n, self.score_columns().to_dim()])))
+        classifier_facts(inputs[0], self.labels.datum_type(), self.score_columns())
     }
 
     fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
@@ -534,17 +520,7 @@ impl Kernel for SvmRegressor {
         inputs: &'p [TensorProxy],
         outputs: &'p [TensorProxy],
     ) -> InferenceResult {
-        check_input_arity(inputs, 1)?;
-        s.equals(&outputs[0].datum_type, DatumType::F32)?;
-        s.equals(&outputs[0].rank, 2)?;
-        s.equals(&outputs[0].shape[1], 1.to_dim())?;
-        s.given(&inputs[0].rank, move |s, rank| {
-            if rank == 1 {
-                s.equals(&outputs[0].shape[0], 1.to_dim())
-            } else {
-                s.equals(&outputs[0].shape[0], &inputs[0].shape[0])
-            }
-        })
+        regressor_rules(s, inputs, outputs, f32::datum_type(), 1)
     }
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {

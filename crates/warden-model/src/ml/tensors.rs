@@ -101,12 +101,15 @@ pub enum Labels {
 }
 
 impl Labels {
-    /// Reads the labels; setting both lists is an error, setting none gives no ints.
-    pub fn parse(attrs: &Attrs) -> TractResult<Labels> {
+    /// Reads the labels from `classlabels_strings` or `ints` (`classlabels_ints`, or
+    /// `classlabels_int64s` for trees); setting both lists is an error, setting none
+    /// gives no ints.
+    pub fn parse(attrs: &Attrs, ints: &str) -> TractResult<Labels> {
         let strings = attrs.strings("classlabels_strings")?;
-        let ints = attrs.ints("classlabels_ints");
+        let name = ints;
+        let ints = attrs.ints(name);
         match (strings.is_empty(), ints.is_empty()) {
-            (false, false) => Err(attrs.error("only one of classlabels_strings and classlabels_ints may be set")),
+            (false, false) => Err(attrs.error(format!("only one of classlabels_strings and {name} may be set"))),
             (false, true) => Ok(Labels::Strings(strings)),
             _ => Ok(Labels::Ints(ints)),
         }

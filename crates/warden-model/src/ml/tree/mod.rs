@@ -16,10 +16,13 @@ use tract_onnx::tract_hir::internal::*;
 
 use self::finish::{ClassRules, TargetRules};
 use self::forest::{Forest, Real};
-use self::spec::{Labels, Spec};
+use self::spec::Spec;
 use crate::ml::attrs::Attrs;
-use crate::ml::kernel::{Kernel, batch_dim, elements, inferred, rows_cols, tensor_of};
+use crate::ml::kernel::{
+    Kernel, batch_dim, classifier_facts, classifier_rules, elements, inferred, regressor_rules, rows_cols, tensor_of,
+};
 use crate::ml::post::PostTransform;
+use crate::ml::tensors::Labels;
 
 pub fn register(reg: &mut OnnxOpRegister) {
     reg.insert("TreeEnsembleClassifier", classifier);
@@ -31,10 +34,10 @@ type Built = TractResult<(Box<dyn InferenceOp>, Vec<String>)>;
 
 fn classifier(_ctx: &ParsingContext, node: &NodeProto) -> Built {
     let a = Attrs::new(node);
-    let labels = Labels::read(&a)?;
+    let labels = Labels::parse(&a, "classlabels_int64s")?;
     let n_classes = labels.len();
     if n_classes < 2 {
-        return Err(a.error("a classifier needs at least two class labels"));
+        return Err(a.error("a classifier needs at least two class labels (classlabels_int64s or classlabels_strings)"));
     }
     let spec = spec::read_v3(node, true, n_classes)?;
     let class_ids: std::collections::HashSet<usize> = spec.leaves.iter().flatten().map(|&(class, _)| class).collect();
@@ -204,32 +207,12 @@ impl Kernel for TreeClassifier {
         inputs: &'p [TensorProxy],
         outputs: &'p [TensorProxy],
     ) -> InferenceResult {
-        check_input_arity(inputs, 1)?;
-        let label_type = match self.labels {
-            Labels::Ints(_) => i64::datum_type(),
-            Labels::Strings(_) => String::datum_type(),
-        };
-        s.equals(&outputs[0].datum_type, label_type)?;
-        s.equals(&outputs[1].datum_type, f32::datum_type())?;
-        s.equals(&outputs[0].rank, 1)?;
-        s.equals(&outputs[1].rank, 2)?;
-        s.equals(&outputs[1].shape[1], self.rules.n_classes.to_dim())?;
-        s.equals(&outputs[0].shape[0], &outputs[1].shape[0])?;
-        s.given(&inputs[0].rank, move |s, rank| {
-            if rank == 2 {
-                s.equals(&outputs[0].shape[0], &inputs[0].shape[0])?;
-            }
-            Ok(())
-        })
+        classifier_rules(s, inputs, outputs, self.labels.datum_type(), self.rules.n_classes)
     }
 
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        let n = self.trees.check_fact(inputs[0])?;
-        let label = match self.labels {
-            Labels::Ints(_) => i64::fact([n.clone()]),
-            Labels::Strings(_) => String::fact([n.clone()]),
-        };
-        Ok(tvec!(label, f32::fact([n, self.rules.n_classes.to_dim()])))
+        self.trees.check_fact(inputs[0])?;
+        classifier_facts(inputs[0], self.labels.datum_type(), self.rules.n_classes)
     }
 
     fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
@@ -238,12 +221,8 @@ impl Kernel for TreeClassifier {
         let k = self.rules.n_classes;
         let mut out = ClassOutputs { rules: &self.rules, z: vec![0.0; rows * k], picked: vec![0; rows] };
         self.trees.run(x, &mut out)?;
-        let labels = match &self.labels {
-            Labels::Ints(l) => tensor_of(&[rows], out.picked.iter().map(|&i| l[i]).collect())?,
-            Labels::Strings(l) => tensor_of(&[rows], out.picked.iter().map(|&i| l[i].clone()).collect())?,
-        };
         let z = tensor_of(&[rows, k], out.z)?;
-        Ok(tvec!(labels.into_tvalue(), z.into_tvalue()))
+        Ok(tvec!(self.labels.pick(&out.picked)?, z.into_tvalue()))
     }
 }
 
@@ -286,14 +265,8 @@ impl Kernel for TreeRegressor {
         outputs: &'p [TensorProxy],
     ) -> InferenceResult {
         check_input_arity(inputs, 1)?;
-        s.given(&inputs[0].datum_type, move |s, dt| s.equals(&outputs[0].datum_type, self.output_type(dt)))?;
-        s.equals(&outputs[0].rank, 2)?;
-        s.equals(&outputs[0].shape[1], self.trees.n_targets().to_dim())?;
-        s.given(&inputs[0].rank, move |s, rank| {
-            if rank == 2 {
-                s.equals(&outputs[0].shape[0], &inputs[0].shape[0])?;
-            }
-            Ok(())
+        s.given(&inputs[0].datum_type, move |s, dt| {
+            regressor_rules(s, inputs, outputs, self.output_type(dt), self.trees.n_targets())
         })
     }
 

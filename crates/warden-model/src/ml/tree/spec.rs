@@ -105,33 +105,6 @@ pub struct Spec {
     pub double: bool,
 }
 
-/// The class labels of a classifier.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Labels {
-    Ints(Vec<i64>),
-    Strings(Vec<String>),
-}
-
-impl Labels {
-    pub fn read(a: &Attrs) -> TractResult<Labels> {
-        let ints = a.ints("classlabels_int64s");
-        let strings = a.strings("classlabels_strings")?;
-        match (ints.is_empty(), strings.is_empty()) {
-            (false, true) => Ok(Labels::Ints(ints)),
-            (true, false) => Ok(Labels::Strings(strings)),
-            (true, true) => Err(a.error("neither classlabels_int64s nor classlabels_strings is set")),
-            (false, false) => Err(a.error("both classlabels_int64s and classlabels_strings are set")),
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        match self {
-            Labels::Ints(v) => v.len(),
-            Labels::Strings(v) => v.len(),
-        }
-    }
-}
-
 /// Reads TreeEnsembleClassifier (`classifier`) or TreeEnsembleRegressor, opsets 1 and 3.
 pub fn read_v3(node: &NodeProto, classifier: bool, n_targets: usize) -> TractResult<Spec> {
     let a = Attrs::new(node);
