@@ -6,7 +6,8 @@ recorded answer: labels and integers exactly, floats within 1e-5 relative (1e-6
 absolute near zero).
 
 Usage: ml_check.py HOST:PORT CA_CERT API_KEY FIXTURE_DIR
-Each model is asked twice: with JSON tensors and with the binary tensor extension.
+Each model is asked twice: with JSON tensors and with the binary tensor extension
+(only the latter for inputs with missing values: JSON cannot spell NaN).
 Prints 'N passed, M failed' and exits non-zero on any failure.
 """
 import json
@@ -51,6 +52,10 @@ def same(got, want, datatype):
             i = int(np.argmin(close.ravel()))
             return False, f"element {i}: {g.ravel()[i]}, onnxruntime {w.ravel()[i]}"
         return True, ""
+    if datatype == "BYTES":
+        # JSON answers decode to str, binary ones stay bytes.
+        got = np.vectorize(lambda v: v.decode() if isinstance(v, bytes) else v, otypes=[object])(got)
+        want = np.vectorize(lambda v: v.decode(), otypes=[object])(want)
     ok = np.array_equal(got, want)
     return ok, "" if ok else f"{got.ravel()[:8]}, onnxruntime {want.ravel()[:8]}"
 
@@ -66,7 +71,10 @@ def main():
         with open(os.path.join(fixtures, name, "cases.json")) as f:
             case = json.load(f)
         check(f"{name} ready", client.is_model_ready(name, headers={"Authorization": f"Bearer {key}"}))
-        for binary in (False, True):
+        # JSON has no NaN: rows with missing values travel as binary tensors only
+        # (a JSON body with a bare NaN is refused with a 400, as it should be).
+        has_nan = any(v is None for t in case["inputs"] for v in t["data"])
+        for binary in (True,) if has_nan else (False, True):
             inputs = []
             for t in case["inputs"]:
                 inp = httpclient.InferInput(t["name"], t["shape"], t["datatype"])
