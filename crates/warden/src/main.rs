@@ -5,6 +5,7 @@ mod audit_log;
 mod clients;
 mod config_cmd;
 mod keys;
+mod scan;
 mod serve;
 mod settings;
 
@@ -36,6 +37,9 @@ enum Command {
     /// Check configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Find unsafe model files (pickle imports, broken safetensors, ONNX path escapes)
+    /// without loading them. Exit 0 clean, 1 findings at or above --fail-on, 2 errors.
+    Scan(scan::ScanArgs),
 }
 
 #[derive(Subcommand)]
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
         Command::AuditLog(cmd) => audit_log::run(cmd),
         Command::Clients(cmd) => clients::run(cmd),
         Command::Config(ConfigCommand::Check { file }) => config_cmd::check(&file),
+        Command::Scan(args) => scan::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,87 @@
+//! `warden scan` as a user runs it: exit codes (0 clean, 1 findings at or above
+//! --fail-on, 2 a path or file that could not be scanned), the table, JSON and SARIF.
+//! The scanner's own rules are tested in crates/warden-scan.
+
+mod common;
+
+use common::run;
+use serde_json::Value;
+
+/// `os.system('ls')` by GLOBAL at protocol 2: what `pickle.dumps` writes for a class whose
+/// `__reduce__` returns `(os.system, ('ls',))`.
+const EVIL: &[u8] = b"\x80\x02cos\nsystem\nq\x00X\x02\x00\x00\x00lsq\x01\x85q\x02Rq\x03.";
+/// `{}` at protocol 2.
+const BENIGN: &[u8] = b"\x80\x02}q\x00.";
+/// A class from a module nobody vetted, called: suspicious (medium), not dangerous.
+const UNKNOWN: &[u8] = b"\x80\x02cmylib.models\nThing\nq\x00)Rq\x01.";
+
+fn files() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("evil.pkl"), EVIL).unwrap();
+    std::fs::write(dir.path().join("benign.bin"), BENIGN).unwrap();
+    std::fs::write(dir.path().join("unknown.joblib"), UNKNOWN).unwrap();
+    dir
+}
+
+fn path(dir: &tempfile::TempDir, name: &str) -> String {
+    dir.path().join(name).to_str().unwrap().to_string()
+}
+
+#[test]
+fn exit_codes_follow_the_worst_finding_and_fail_on() {
+    let dir = files();
+    let (status, stdout, _) = run(&["scan", &path(&dir, "benign.bin")]);
+    assert_eq!(status.code(), Some(0), "{stdout}");
+    let (status, stdout, _) = run(&["scan", &path(&dir, "evil.pkl")]);
+    assert_eq!(status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("critical") && stdout.contains("WS001") && stdout.contains("os.system"), "{stdout}");
+    // A medium finding fails at --fail-on medium, not at the default (high).
+    let (status, stdout, _) = run(&["scan", &path(&dir, "unknown.joblib")]);
+    assert_eq!(status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("mylib.models.Thing"), "{stdout}");
+    let (status, _, _) = run(&["scan", "--fail-on", "medium", &path(&dir, "unknown.joblib")]);
+    assert_eq!(status.code(), Some(1));
+}
+
+#[test]
+fn a_missing_path_or_a_bad_flag_exits_2() {
+    let (status, _, stderr) = run(&["scan", "/nonexistent/model.pt"]);
+    assert_eq!(status.code(), Some(2));
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    let (status, _, _) = run(&["scan", "--fail-on", "sometimes", "x"]);
+    assert_eq!(status.code(), Some(2));
+}
+
+#[test]
+fn json_lists_every_file_and_finding() {
+    let dir = files();
+    let (status, stdout, _) = run(&["scan", "--json", dir.path().to_str().unwrap()]);
+    assert_eq!(status.code(), Some(1));
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let files = report["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    let evil = files.iter().find(|f| f["path"].as_str().unwrap().ends_with("evil.pkl")).unwrap();
+    assert_eq!(evil["findings"][0]["rule"], "WS001");
+    assert_eq!(evil["findings"][0]["global"], "os.system");
+}
+
+#[test]
+fn sarif_names_the_rules_and_locates_the_findings() {
+    let dir = files();
+    let (_, stdout, _) = run(&["scan", "--sarif", dir.path().to_str().unwrap()]);
+    let sarif: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    let rules: Vec<&str> =
+        run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"WS001") && rules.contains(&"WS002"), "{rules:?}");
+    let results = run["results"].as_array().unwrap();
+    let evil = results.iter().find(|r| r["ruleId"] == "WS001").unwrap();
+    assert_eq!(evil["level"], "error");
+    let location = &evil["locations"][0]["physicalLocation"];
+    assert!(location["artifactLocation"]["uri"].as_str().unwrap().ends_with("evil.pkl"));
+    assert!(location["region"]["byteOffset"].as_u64().is_some());
+    let severity: f64 =
+        run["tool"]["driver"]["rules"][0]["properties"]["security-severity"].as_str().unwrap().parse().unwrap();
+    assert!(severity >= 9.0, "WS001 is critical");
+}
