@@ -18,3 +18,5 @@ pub use error::{InputError, ModelError, TensorError};
 pub use model::{Dim, Model, TensorSpec, element_count};
 pub use repository::{DEFAULT_MODEL_NAME, DEFAULT_MODEL_ONNX, ModelEntry, Repository};
 pub use tensor::{NamedTensor, TensorData};
+/// How severe a scanner finding must be to keep a model out.
+pub use warden_scan::Severity as ScanSeverity;

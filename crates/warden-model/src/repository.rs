@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use warden_scan::Severity;
+
 use crate::config::ModelConfig;
 use crate::error::ModelError;
 use crate::model::Model;
@@ -45,6 +47,13 @@ impl Repository {
     /// any problem fails the load: a server that silently drops a model is worse than
     /// one that refuses to start.
     pub fn load_dir(dir: &Path) -> Result<Repository, ModelError> {
+        Repository::load_dir_with(dir, Severity::High)
+    }
+
+    /// `load_dir`, keeping out every model file the scanner finds a problem in at or
+    /// above `scan_fail_on` (warden-scan: external data escaping the directory,
+    /// absurd tensor sizes, and whatever else a model file can hide).
+    pub fn load_dir_with(dir: &Path, scan_fail_on: Severity) -> Result<Repository, ModelError> {
         let repo_err = |message: String| ModelError::Repository { path: dir.to_path_buf(), message };
         let mut repo = Repository::default();
         let mut problems = Vec::new();
@@ -57,7 +66,7 @@ impl Repository {
                 problems.push(format!("'{name}' is not a valid model name (letters, digits, '_', '-', '.')"));
                 continue;
             }
-            if let Err(e) = repo.load_model(&name, &model_dir) {
+            if let Err(e) = repo.load_model(&name, &model_dir, scan_fail_on) {
                 problems.push(e.to_string());
             }
         }
@@ -67,7 +76,7 @@ impl Repository {
         if problems.is_empty() { Ok(repo) } else { Err(repo_err(problems.join("; "))) }
     }
 
-    fn load_model(&mut self, name: &str, model_dir: &Path) -> Result<(), ModelError> {
+    fn load_model(&mut self, name: &str, model_dir: &Path, scan_fail_on: Severity) -> Result<(), ModelError> {
         let config = ModelConfig::load(&model_dir.join("config.toml"))?;
         let io = |path: &Path, source| ModelError::Io { path: path.to_path_buf(), source };
         let mut found = false;
@@ -81,6 +90,7 @@ impl Repository {
                 message: format!("version directory '{version_name}' is not a positive integer"),
             })?;
             let path = version_dir.join("model.onnx");
+            scan(name, &path, scan_fail_on)?;
             let bytes = std::fs::read(&path).map_err(|e| io(&path, e))?;
             let model = Model::load(name, &version.to_string(), &bytes, config.clone())?;
             self.insert(name, version, model);
@@ -116,6 +126,27 @@ impl Repository {
             None => entry.latest(),
             Some(v) => entry.versions.get(&v.parse::<u64>().ok()?),
         }
+    }
+}
+
+/// Scans a model file before it is read: a finding at or above `fail_on`, or a file
+/// the scanner cannot read, keeps the model out, with the rule and the reason.
+fn scan(name: &str, path: &Path, fail_on: Severity) -> Result<(), ModelError> {
+    let report = warden_scan::scan_file(path, &warden_scan::Options::default());
+    let refuse = |message: String| ModelError::Load { model: name.to_string(), message };
+    if let Some(error) = report.error {
+        return Err(refuse(format!("{}: the scanner could not read it: {error}", path.display())));
+    }
+    let blocking: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule.severity >= fail_on)
+        .map(|f| format!("{} {} ({}): {}", f.rule.id, f.rule.title, f.rule.severity.as_str(), f.message))
+        .collect();
+    if blocking.is_empty() {
+        Ok(())
+    } else {
+        Err(refuse(format!("{}: refused by the scan: {}", path.display(), blocking.join("; "))))
     }
 }
 

@@ -70,6 +70,11 @@ pub const SETTINGS: &[Setting] = &[
         kind: Kind::Path,
         help: "serve DIR/<name>/<version>/model.onnx instead of the embedded default model",
     },
+    Setting {
+        key: "models.scan_fail_on",
+        kind: Kind::Choice(&["low", "medium", "high", "critical"]),
+        help: "a model file with a scanner finding this severe or worse is not served (warden scan) [default: high]",
+    },
     Setting { key: "insecure_http", kind: Kind::Bool, help: "serve plain HTTP without TLS (logs a warning)" },
     Setting { key: "log_level", kind: Kind::LogLevel, help: "error, warn, info, debug or trace [default: info]" },
     Setting {
@@ -425,6 +430,8 @@ pub struct ServeConfig {
     pub metrics_token_file: Option<PathBuf>,
     pub state_dir: PathBuf,
     pub model_repository: Option<PathBuf>,
+    /// Scanner findings at or above this keep a model out: low, medium, high or critical.
+    pub scan_fail_on: String,
     pub insecure_http: bool,
     pub log_level: String,
     pub tls_cert: Option<PathBuf>,
@@ -452,6 +459,7 @@ impl Default for ServeConfig {
             metrics_token_file: None,
             state_dir: PathBuf::from(".warden"),
             model_repository: None,
+            scan_fail_on: "high".into(),
             insecure_http: false,
             log_level: "info".into(),
             tls_cert: None,
@@ -583,6 +591,7 @@ impl ServeConfig {
             "auth.max_failures" => self.auth.max_failures = parse_count(&raw)?,
             "auth.failure_window" => self.auth.failure_window = parse_duration(&raw)?,
             "log.format" => self.log.format = parse_choice(&raw, key)?,
+            "models.scan_fail_on" => self.scan_fail_on = parse_choice(&raw, key)?,
             "log_payloads" => self.log.payloads = parse_bool(&raw)?,
             "log.pseudonymise" => self.log.pseudonymise = parse_bool(&raw)?,
             "log.addresses" => self.log.addresses = parse_choice(&raw, key)?,

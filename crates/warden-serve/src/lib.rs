@@ -37,7 +37,7 @@ use sha2::Digest;
 use tokio::net::TcpListener;
 use warden_guard::KeyStore;
 use warden_guard::limits::MemoryState;
-use warden_model::Repository;
+use warden_model::{Repository, ScanSeverity};
 use warden_observe::audit::{AuditLog, Event};
 
 pub use config::{AuthLimits, ClientAuth, ConfigError, HttpLimits, Kind, SETTINGS, ServeConfig, Setting};
@@ -77,7 +77,7 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
         None => None,
     };
     let repo = match &config.model_repository {
-        Some(dir) => Repository::load_dir(dir)?,
+        Some(dir) => Repository::load_dir_with(dir, scan_fail_on(&config.scan_fail_on))?,
         None => Repository::embedded_default()?,
     };
     let access = app::model_access(&repo).map_err(SetupError::Unsafe)?;
@@ -166,6 +166,16 @@ fn limiter(config: &ServeConfig, repo: &Repository) -> Result<Limiter, SetupErro
     state::check_private(&path)?;
     let memory = MemoryState::load(&path)?;
     Ok(Limiter::new(memory, path, config.limits, config.identity_limits.clone(), models))
+}
+
+/// The severity a checked `models.scan_fail_on` names.
+fn scan_fail_on(word: &str) -> ScanSeverity {
+    match word {
+        "low" => ScanSeverity::Low,
+        "medium" => ScanSeverity::Medium,
+        "critical" => ScanSeverity::Critical,
+        _ => ScanSeverity::High,
+    }
 }
 
 /// The first record of a run: what is served (each model's file digest and the

@@ -85,3 +85,35 @@ fn sarif_names_the_rules_and_locates_the_findings() {
         run["tool"]["driver"]["rules"][0]["properties"]["security-severity"].as_str().unwrap().parse().unwrap();
     assert!(severity >= 9.0, "WS001 is critical");
 }
+
+/// A repository under `dir` with one model whose file is `source` (relative to the
+/// workspace).
+fn repository_with(dir: &std::path::Path, source: &str) -> std::path::PathBuf {
+    let version = dir.join("repo/m/1");
+    std::fs::create_dir_all(&version).unwrap();
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::fs::copy(workspace.join(source), version.join("model.onnx")).unwrap();
+    dir.join("repo")
+}
+
+#[test]
+fn the_server_refuses_a_model_the_scanner_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = repository_with(dir.path(), "crates/warden-scan/tests/corpus/onnx/external_dotdot.onnx");
+    let (code, _, stderr) =
+        common::refused_start(&dir.path().join("state"), &["--model-repository", repo.to_str().unwrap()]);
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("refused by the scan") && stderr.contains("WS008"), "{stderr}");
+}
+
+#[test]
+fn scan_fail_on_sets_the_bar() {
+    // A custom operator domain is a low finding: served by default, refused at `low`.
+    let dir = tempfile::tempdir().unwrap();
+    let repo = repository_with(dir.path(), "crates/warden-scan/tests/corpus/onnx/custom_domain.onnx");
+    let state = dir.path().join("state");
+    let (code, _, stderr) =
+        common::refused_start(&state, &["--model-repository", repo.to_str().unwrap(), "--models-scan-fail-on", "low"]);
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("WS009"), "{stderr}");
+}
