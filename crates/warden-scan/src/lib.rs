@@ -30,6 +30,7 @@ mod report;
 pub mod rules;
 mod safetensors;
 mod scan;
+pub mod signing;
 mod source;
 
 pub use formats::Format;

@@ -8,6 +8,7 @@ mod keys;
 mod scan;
 mod serve;
 mod settings;
+mod sign;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +41,15 @@ enum Command {
     /// Find unsafe model files (pickle imports, broken safetensors, ONNX path escapes)
     /// without loading them. Exit 0 clean, 1 findings at or above --fail-on, 2 errors.
     Scan(scan::ScanArgs),
+    /// Create ECDSA key pairs for model signing (OpenSSF model-signing, key mode).
+    #[command(subcommand)]
+    SigningKey(sign::SigningKeyCommand),
+    /// Sign a model (directory or file) into a Sigstore bundle (default model.sig), in the
+    /// OpenSSF model-signing format.
+    Sign(sign::SignArgs),
+    /// Verify a model against its signature. Exit 0 verified, 1 not verified (the reason
+    /// and every added, removed or changed file), 2 usage or read error.
+    Verify(sign::VerifyArgs),
 }
 
 #[derive(Subcommand)]
@@ -57,6 +67,9 @@ fn main() -> ExitCode {
         Command::Clients(cmd) => clients::run(cmd),
         Command::Config(ConfigCommand::Check { file }) => config_cmd::check(&file),
         Command::Scan(args) => scan::run(args),
+        Command::SigningKey(cmd) => sign::run_key(cmd),
+        Command::Sign(args) => sign::run_sign(args),
+        Command::Verify(args) => sign::run_verify(args),
     };
     match result {
         Ok(code) => code,
