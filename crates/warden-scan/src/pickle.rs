@@ -219,13 +219,57 @@ fn invalid<T>(detail: impl Into<String>) -> Result<T, Fail> {
     Err(Fail::Invalid(detail.into()))
 }
 
+/// The memo. Its keys are almost always 0, 1, 2, ... (MEMOIZE numbers them, and
+/// picklers number PUTs the same way), so a vector indexed by key holds them: a hash
+/// map here cost most of the scan time of memo-heavy pickles. A key far past the
+/// end goes to a map, so a crafted key cannot make the vector huge: it grows by at
+/// most `GAP` past its end and never beyond twice the memo cap.
+#[derive(Default)]
+struct Memo {
+    dense: Vec<Option<Value>>,
+    sparse: HashMap<u64, Value>,
+    len: usize,
+}
+
+impl Memo {
+    const GAP: u64 = 1024;
+
+    fn get(&self, key: u64) -> Option<&Value> {
+        match usize::try_from(key).ok().and_then(|i| self.dense.get(i)) {
+            Some(slot) => slot.as_ref(),
+            None => self.sparse.get(&key),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn insert(&mut self, key: u64, value: Value, cap: usize) {
+        let end = self.dense.len() as u64;
+        let bound = 2 * cap as u64;
+        let added = if key < end || (key < end + Self::GAP && key < bound) {
+            let i = key as usize;
+            if i >= self.dense.len() {
+                self.dense.resize_with(i + 1, || None);
+            }
+            self.dense[i].replace(value).is_none()
+        } else {
+            self.sparse.insert(key, value).is_none()
+        };
+        if added {
+            self.len += 1;
+        }
+    }
+}
+
 /// The simulated unpickler for one pickle.
 struct Machine<'l> {
     limits: &'l Limits,
     stack: Vec<Value>,
     /// Stack lengths at each MARK.
     marks: Vec<usize>,
-    memo: HashMap<u64, Value>,
+    memo: Memo,
     memo_string_bytes: usize,
     /// The memo overflowed and was dropped: a missing key is no longer an error.
     memo_lost: bool,
@@ -241,7 +285,7 @@ impl<'l> Machine<'l> {
             limits,
             stack: Vec::new(),
             marks: Vec::new(),
-            memo: HashMap::new(),
+            memo: Memo::default(),
             memo_string_bytes: 0,
             memo_lost: false,
             stack_lost: false,
@@ -608,7 +652,7 @@ impl<'l> Machine<'l> {
     }
 
     fn get(&mut self, sink: &mut dyn FnMut(Event), at: u64, key: Option<u64>) -> Result<(), Fail> {
-        let value = match key.and_then(|k| self.memo.get(&k)) {
+        let value = match key.and_then(|k| self.memo.get(k)) {
             Some(v) => v.clone(),
             None if self.memo_lost => Value::Other,
             None => return invalid("memo value not found"),
@@ -622,12 +666,12 @@ impl<'l> Machine<'l> {
         if self.memo_lost {
             return Ok(());
         }
-        if self.memo.len() >= self.limits.max_memo && !self.memo.contains_key(&key) {
+        if self.memo.len() >= self.limits.max_memo && self.memo.get(key).is_none() {
             let detail =
                 format!("pickle memo larger than {} entries: memo lookups are no longer tracked", self.limits.max_memo);
             sink(Event::Limit { offset: at, detail });
             self.memo_lost = true;
-            self.memo = HashMap::new();
+            self.memo = Memo::default();
             return Ok(());
         }
         if let Value::Str(text) = &value {
@@ -636,7 +680,7 @@ impl<'l> Machine<'l> {
                 value = long_text();
             }
         }
-        self.memo.insert(key, value);
+        self.memo.insert(key, value, self.limits.max_memo);
         Ok(())
     }
 
