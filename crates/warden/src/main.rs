@@ -41,14 +41,17 @@ enum Command {
     /// Find unsafe model files (pickle imports, broken safetensors, ONNX path escapes)
     /// without loading them. Exit 0 clean, 1 findings at or above --fail-on, 2 errors.
     Scan(scan::ScanArgs),
-    /// Create ECDSA key pairs for model signing (OpenSSF model-signing, key mode).
+    /// Create ECDSA key pairs for model signing (OpenSSF model-signing): a key-mode key, or
+    /// the key a CA certifies for certificate mode.
     #[command(subcommand)]
     SigningKey(sign::SigningKeyCommand),
     /// Sign a model (directory or file) into a Sigstore bundle (default model.sig), in the
-    /// OpenSSF model-signing format.
+    /// OpenSSF model-signing format: with a key, or with a key and its certificate
+    /// (--certificate, --chain).
     Sign(sign::SignArgs),
-    /// Verify a model against its signature. Exit 0 verified, 1 not verified (the reason
-    /// and every added, removed or changed file), 2 usage or read error.
+    /// Verify a model against its signature with trusted keys (--key) and/or root CAs
+    /// (--root). Exit 0 verified, 1 not verified (the reason and every added, removed or
+    /// changed file), 2 usage or read error.
     Verify(sign::VerifyArgs),
 }
 

@@ -1,13 +1,16 @@
 //! Model signing and verification in the OpenSSF model-signing format
-//! (sigstore/model-transparency, the `model-signing` 1.x package), key mode.
+//! (sigstore/model-transparency, the `model-signing` 1.x package): key mode and
+//! certificate mode.
 //!
 //! The signature is a Sigstore bundle v0.3 (JSON) holding a DSSE envelope whose payload is
 //! an in-toto Statement v1 with predicate type `https://model_signing/signature/v1.0`: one
 //! subject named after the model with the SHA-256 over all file digests, and a predicate
 //! listing the serialization parameters and every file with its SHA-256. The envelope is
-//! signed (ECDSA, P-256/SHA-256 or P-384/SHA-384, DER) over the DSSE PAE encoding; the
-//! bundle carries the public key hint (hex SHA-256 of the SPKI PEM). Signatures written
-//! here verify with `model_signing verify key` and the other way round.
+//! signed (ECDSA, P-256/SHA-256, P-384/SHA-384 or P-521/SHA-512, DER) over the DSSE PAE
+//! encoding. In key mode the bundle carries the public key hint (hex SHA-256 of the SPKI
+//! PEM); in certificate mode the signing certificate and its chain, which the verifier
+//! validates against its trusted roots (see `chain.rs`). Signatures written here verify
+//! with `model_signing verify key|certificate` and the other way round.
 //!
 //! ```no_run
 //! use warden_scan::signing::{self, SigningKey, VerifyingKey};
@@ -17,9 +20,31 @@
 //! let public = VerifyingKey::from_pem(&std::fs::read_to_string("k.pub").unwrap()).unwrap();
 //! signing::verify(std::path::Path::new("model"), &sig, &[public]).unwrap();
 //! ```
+//!
+//! Certificate mode, verified with a policy that trusts a team root:
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use warden_scan::signing::{self, CertificateRoot, CertificateSigner, SignOptions, Signer, SigningKey, TrustPolicy};
+//! let read = |p: &str| std::fs::read_to_string(p).unwrap();
+//! let key = SigningKey::from_pem(&read("leaf.key")).unwrap();
+//! let signer = CertificateSigner::new(key, &read("leaf.pem"), &[&read("intermediate.pem")]).unwrap();
+//! let model = Path::new("model");
+//! let sig = signing::sign_with_to_file(model, &Signer::Certificate(signer), &SignOptions::default()).unwrap();
+//! let trust = TrustPolicy { keys: vec![], roots: CertificateRoot::from_pem(&read("root.pem")).unwrap() };
+//! let verified = signing::verify_with(model, &sig, &trust).unwrap();
+//! println!("signed by {}", verified.signer);
+//! ```
 
+mod certificate;
+mod chain;
 mod keys;
 mod manifest;
+mod material;
+#[cfg(test)]
+mod test_pki;
+mod trust;
+mod webpki_p521;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -28,8 +53,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
 
+pub use certificate::{CertificateRoot, CertificateSigner};
 pub use keys::{Curve, SigningKey, VerifyingKey};
 pub use manifest::{FileDigest, GIT_PATHS, Manifest, Serialization, hash_model, model_name};
+pub use material::Signer;
+pub use trust::{SignerIdentity, TrustPolicy};
 
 pub const BUNDLE_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
@@ -45,6 +73,9 @@ pub enum SigningError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("key: {0}")]
     Key(String),
+    /// A certificate (or a certificate and key pair) that cannot be used.
+    #[error("certificate: {0}")]
+    Certificate(String),
     #[error("model: {0}")]
     Model(String),
 }
@@ -73,6 +104,19 @@ pub enum VerifyError {
     /// No trusted key verifies the envelope signature.
     #[error("the signature does not verify with any trusted key")]
     BadSignature,
+    /// Certificate mode: the chain does not validate to a trusted root at signing time
+    /// (unknown issuer, a certificate not valid then, a forged certificate, no roots given).
+    #[error("the signing certificate {subject} is not trusted: {reason}")]
+    UntrustedCertificate { subject: String, reason: String },
+    /// Certificate mode: the chain is trusted but the leaf may not sign.
+    #[error(
+        "the signing certificate {subject} may not sign: {reason} (model-signing needs KeyUsage \
+         digitalSignature or ExtendedKeyUsage codeSigning)"
+    )]
+    CertificateNotForSigning { subject: String, reason: String },
+    /// Certificate mode: the chain is trusted but its leaf's key does not verify the envelope.
+    #[error("the signature does not verify with the key of the signing certificate {subject}")]
+    BadCertificateSignature { subject: String },
     /// The signed manifest's root digest does not match its own resources.
     #[error("the signed manifest is inconsistent: subject digest {subject}, resources hash to {computed}")]
     InconsistentManifest { subject: String, computed: String },
@@ -119,8 +163,11 @@ pub struct Verified {
     /// Subject digest (hex SHA-256 over the file digests).
     pub root_digest: String,
     pub files: Vec<FileDigest>,
-    /// Index into the trusted keys of the key that verified.
+    /// Key mode: index into the trusted keys of the key that verified. Certificate mode:
+    /// index into the trusted roots of the root the chain ends at.
     pub key_index: usize,
+    /// Who signed: the key (hint) or the certificate (subject, issuer, root).
+    pub signer: SignerIdentity,
 }
 
 /// DSSE pre-authentication encoding:
@@ -146,16 +193,19 @@ pub fn statement(manifest: &Manifest) -> Value {
     })
 }
 
-/// Signs `manifest`: the Sigstore bundle (as JSON) to write to the signature file.
+/// Signs `manifest` with a bare key (key mode): the Sigstore bundle (as JSON) to write to
+/// the signature file.
 pub fn sign_manifest(manifest: &Manifest, key: &SigningKey) -> Value {
+    sign_manifest_with(manifest, &Signer::Key(key.clone()))
+}
+
+/// Signs `manifest` in key or certificate mode: the Sigstore bundle (as JSON).
+pub fn sign_manifest_with(manifest: &Manifest, signer: &Signer) -> Value {
     let payload = serde_json::to_vec_pretty(&statement(manifest)).expect("JSON encodes");
-    let sig = key.sign_der(&pae(PAYLOAD_TYPE, &payload));
+    let sig = signer.key().sign_der(&pae(PAYLOAD_TYPE, &payload));
     json!({
         "mediaType": BUNDLE_MEDIA_TYPE,
-        "verificationMaterial": {
-            "publicKey": {"hint": key.verifying_key().hint()},
-            "tlogEntries": [],
-        },
+        "verificationMaterial": signer.verification_material(),
         "dsseEnvelope": {
             "payload": B64.encode(&payload),
             "payloadType": PAYLOAD_TYPE,
@@ -174,44 +224,120 @@ pub fn default_signature_path(model: &Path) -> PathBuf {
     }
 }
 
-/// `signature` relative to the model root when it lies inside the model (after resolving
-/// symbolic links), as the reference tool adds it to the ignored paths.
-fn signature_relative(model: &Path, signature: &Path) -> Option<String> {
-    let root = std::fs::canonicalize(model).ok()?;
-    let sig = match std::fs::canonicalize(signature) {
-        Ok(p) => p,
-        Err(_) => {
-            let parent = signature.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            std::fs::canonicalize(parent).ok()?.join(signature.file_name()?)
+/// How to sign: where the signature goes and what to leave out.
+#[derive(Clone, Debug, Default)]
+pub struct SignOptions {
+    /// The signature file [default: [`default_signature_path`]]; left out of the manifest
+    /// when it lies inside the model.
+    pub signature: Option<PathBuf>,
+    /// Files or directories to leave unsigned, absolute or relative to the current
+    /// directory (as model-signing's `--ignore-paths`); each must lie inside the model.
+    pub ignore_paths: Vec<PathBuf>,
+}
+
+/// `path` made absolute against the current directory, symbolic links of its existing
+/// part resolved and `.`/`..` of the rest applied (Python's non-strict `Path.resolve()`,
+/// which model-signing uses), so paths that do not exist yet resolve too.
+fn resolve(path: &Path) -> Option<PathBuf> {
+    let abs = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().ok()?.join(path) };
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    let mut base = loop {
+        match std::fs::canonicalize(existing) {
+            Ok(p) => break p,
+            Err(_) => {
+                rest.push(existing.file_name()?.to_os_string());
+                existing = existing.parent()?;
+            }
         }
     };
-    let rel = sig.strip_prefix(&root).ok()?;
+    for part in rest.iter().rev() {
+        match part.to_str() {
+            Some(".") => {}
+            Some("..") => {
+                base.pop();
+            }
+            _ => base.push(part),
+        }
+    }
+    Some(base)
+}
+
+/// `path` relative to the model root, `/`-separated, when it lies inside the model (after
+/// resolving symbolic links); the form model-signing records in `ignore_paths`.
+fn relative_to_model(model: &Path, path: &Path) -> Option<String> {
+    let root = std::fs::canonicalize(model).ok()?;
+    let resolved = resolve(path)?;
+    let rel = resolved.strip_prefix(&root).ok()?;
     let parts: Vec<&str> = rel.components().map(|c| c.as_os_str().to_str()).collect::<Option<_>>()?;
     if parts.is_empty() { None } else { Some(parts.join("/")) }
 }
 
-/// The ignored paths recorded when signing: the signature file (when inside the model)
-/// and the git paths, as `model_signing sign key` records them.
+/// The paths always left out, signing and verifying: the signature file (when inside the
+/// model) and the git paths, as `model_signing` leaves them out by default.
 fn default_ignores(model: &Path, signature: &Path) -> Vec<String> {
-    let mut v: Vec<String> = signature_relative(model, signature).into_iter().collect();
+    let mut v: Vec<String> = relative_to_model(model, signature).into_iter().collect();
     v.extend(GIT_PATHS.iter().map(|s| s.to_string()));
     v
+}
+
+/// The user's ignore paths relative to the model; one outside the model is an error (the
+/// reference tool drops it silently, which signs a file the user meant to leave out).
+fn user_ignores(model: &Path, paths: &[PathBuf]) -> Result<Vec<String>, SigningError> {
+    paths
+        .iter()
+        .map(|p| {
+            relative_to_model(model, p).ok_or_else(|| {
+                SigningError::Model(format!(
+                    "ignore path {} is not inside the model {} (relative paths are taken from the current directory)",
+                    p.display(),
+                    model.display()
+                ))
+            })
+        })
+        .collect()
+}
+
+/// The ignored paths recorded when signing with `options`: the default ones and the
+/// user's, each once.
+fn sign_ignores(model: &Path, signature: &Path, options: &SignOptions) -> Result<Vec<String>, SigningError> {
+    let mut all = default_ignores(model, signature);
+    for p in user_ignores(model, &options.ignore_paths)? {
+        if !all.contains(&p) {
+            all.push(p);
+        }
+    }
+    Ok(all)
 }
 
 /// Hashes the model and signs it; `signature` is the path the bundle will be written to
 /// (default [`default_signature_path`]), which is left out of the manifest. Returns the
 /// bundle JSON; the caller writes it.
 pub fn sign(model: &Path, key: &SigningKey, signature: Option<&Path>) -> Result<Value, SigningError> {
-    let sig_path = signature.map(Path::to_path_buf).unwrap_or_else(|| default_signature_path(model));
-    let manifest = hash_model(model, &Serialization::files(false, default_ignores(model, &sig_path)))?;
-    Ok(sign_manifest(&manifest, key))
+    let options = SignOptions { signature: signature.map(Path::to_path_buf), ..SignOptions::default() };
+    sign_with(model, &Signer::Key(key.clone()), &options)
 }
 
 /// Signs the model and writes the bundle to `signature` (default `model.sig`, see
 /// [`default_signature_path`]); returns the path written.
 pub fn sign_to_file(model: &Path, key: &SigningKey, signature: Option<&Path>) -> Result<PathBuf, SigningError> {
-    let sig_path = signature.map(Path::to_path_buf).unwrap_or_else(|| default_signature_path(model));
-    let bundle = sign(model, key, Some(&sig_path))?;
+    let options = SignOptions { signature: signature.map(Path::to_path_buf), ..SignOptions::default() };
+    sign_with_to_file(model, &Signer::Key(key.clone()), &options)
+}
+
+/// Hashes the model and signs it in key or certificate mode. Returns the bundle JSON.
+pub fn sign_with(model: &Path, signer: &Signer, options: &SignOptions) -> Result<Value, SigningError> {
+    let sig_path = options.signature.clone().unwrap_or_else(|| default_signature_path(model));
+    let manifest = hash_model(model, &Serialization::files(false, sign_ignores(model, &sig_path, options)?))?;
+    Ok(sign_manifest_with(&manifest, signer))
+}
+
+/// Signs the model in key or certificate mode and writes the bundle (see [`SignOptions`]);
+/// returns the path written.
+pub fn sign_with_to_file(model: &Path, signer: &Signer, options: &SignOptions) -> Result<PathBuf, SigningError> {
+    let sig_path = options.signature.clone().unwrap_or_else(|| default_signature_path(model));
+    let options = SignOptions { signature: Some(sig_path.clone()), ..options.clone() };
+    let bundle = sign_with(model, signer, &options)?;
     std::fs::write(&sig_path, serde_json::to_vec(&bundle).expect("JSON encodes"))
         .map_err(|e| SigningError::io(&sig_path, e))?;
     Ok(sig_path)
@@ -229,9 +355,14 @@ fn string<'a>(v: &'a Value, path: &[&str]) -> Result<&'a str, VerifyError> {
     field(v, path)?.as_str().ok_or_else(|| VerifyError::Malformed(format!("`{}` is not a string", path.join("."))))
 }
 
-/// Checks the bundle's signature with the trusted keys and returns the signed manifest
-/// (the model on disk is not read).
-pub fn verify_bundle(bundle: &Value, trusted: &[VerifyingKey]) -> Result<(Manifest, usize), VerifyError> {
+/// The DSSE envelope of a bundle: the payload bytes and the (first) signature.
+struct Envelope {
+    payload: Vec<u8>,
+    sig: Vec<u8>,
+}
+
+/// Reads the bundle's media type and envelope, authenticating nothing yet.
+fn envelope(bundle: &Value) -> Result<Envelope, VerifyError> {
     let media = string(bundle, &["mediaType"])?;
     if media != BUNDLE_MEDIA_TYPE {
         return Err(VerifyError::Malformed(format!("bundle media type {media}, expected {BUNDLE_MEDIA_TYPE}")));
@@ -251,22 +382,34 @@ pub fn verify_bundle(bundle: &Value, trusted: &[VerifyingKey]) -> Result<(Manife
     let sig = B64
         .decode(string(&sigs[0], &["sig"])?)
         .map_err(|e| VerifyError::Malformed(format!("signature is not base64: {e}")))?;
+    Ok(Envelope { payload, sig })
+}
 
-    let hint = bundle.pointer("/verificationMaterial/publicKey/hint").and_then(Value::as_str).filter(|h| !h.is_empty());
-    let candidates: Vec<usize> = match hint {
-        Some(h) => (0..trusted.len()).filter(|&i| trusted[i].hint().eq_ignore_ascii_case(h)).collect(),
-        None => (0..trusted.len()).collect(),
-    };
-    if let (true, Some(h)) = (candidates.is_empty(), hint) {
-        return Err(VerifyError::UntrustedKey { hint: h.to_string() });
-    }
-    let message = pae(PAYLOAD_TYPE, &payload);
-    let key_index =
-        candidates.into_iter().find(|&i| trusted[i].verify_der(&message, &sig)).ok_or(VerifyError::BadSignature)?;
+/// Checks the bundle's signature with the trusted keys and returns the signed manifest
+/// (the model on disk is not read).
+pub fn verify_bundle(bundle: &Value, trusted: &[VerifyingKey]) -> Result<(Manifest, usize), VerifyError> {
+    let trust = TrustPolicy { keys: trusted.to_vec(), roots: Vec::new() };
+    verify_bundle_with(bundle, &trust).map(|(manifest, index, _)| (manifest, index))
+}
 
+/// Checks the bundle's signature against the trust policy (key or certificate mode) and
+/// returns the signed manifest, the index of the trusted key or root that verified, and
+/// who signed. The model on disk is not read.
+pub fn verify_bundle_with(
+    bundle: &Value,
+    trust: &TrustPolicy,
+) -> Result<(Manifest, usize, SignerIdentity), VerifyError> {
+    let env = envelope(bundle)?;
+    let message = pae(PAYLOAD_TYPE, &env.payload);
+    let who = material::authenticate(bundle.get("verificationMaterial"), trust, &message, &env.sig)?;
     // Only now, with the payload authenticated, interpret it.
+    Ok((parse_statement(&env.payload)?, who.index, who.identity))
+}
+
+/// The manifest an authenticated in-toto statement describes.
+fn parse_statement(payload: &[u8]) -> Result<Manifest, VerifyError> {
     let st: Value =
-        serde_json::from_slice(&payload).map_err(|e| VerifyError::Malformed(format!("payload is not JSON: {e}")))?;
+        serde_json::from_slice(payload).map_err(|e| VerifyError::Malformed(format!("payload is not JSON: {e}")))?;
     let ty = string(&st, &["_type"])?;
     if ty != STATEMENT_TYPE {
         return Err(VerifyError::Malformed(format!("statement type {ty}, expected {STATEMENT_TYPE}")));
@@ -282,8 +425,19 @@ pub fn verify_bundle(bundle: &Value, trusted: &[VerifyingKey]) -> Result<(Manife
     }
     let model_name = string(&subjects[0], &["name"])?.to_string();
     let subject_digest = string(&subjects[0], &["digest", "sha256"])?.to_ascii_lowercase();
+    let serialization = parse_serialization(field(&st, &["predicate", "serialization"])?)?;
+    let mut files = parse_resources(field(&st, &["predicate", "resources"])?)?;
+    // The subject digest covers the resources in the order they are listed.
+    let computed = hex::encode(manifest::root_digest(files.iter().map(|f| &f.sha256)));
+    if computed != subject_digest {
+        return Err(VerifyError::InconsistentManifest { subject: subject_digest, computed });
+    }
+    manifest::sort_files(&mut files);
+    Ok(Manifest { model_name, files, serialization })
+}
 
-    let ser = field(&st, &["predicate", "serialization"])?;
+/// `predicate.serialization`: only the `files` method with SHA-256 is supported.
+fn parse_serialization(ser: &Value) -> Result<Serialization, VerifyError> {
     let method = string(ser, &["method"])?;
     if method != "files" {
         return Err(VerifyError::Unsupported(format!("serialization method {method} (only `files` is supported)")));
@@ -307,10 +461,13 @@ pub fn verify_bundle(bundle: &Value, trusted: &[VerifyingKey]) -> Result<(Manife
             .ok_or_else(|| VerifyError::Malformed("ignore_paths holds a non-string".into()))?,
         Some(_) => return Err(VerifyError::Malformed("ignore_paths is not a list".into())),
     };
+    Ok(Serialization::files(allow_symlinks, ignore_paths))
+}
 
-    let resources = field(&st, &["predicate", "resources"])?
-        .as_array()
-        .ok_or_else(|| VerifyError::Malformed("`predicate.resources` is not a list".into()))?;
+/// `predicate.resources`: every file with its SHA-256, in the listed order.
+fn parse_resources(resources: &Value) -> Result<Vec<FileDigest>, VerifyError> {
+    let resources =
+        resources.as_array().ok_or_else(|| VerifyError::Malformed("`predicate.resources` is not a list".into()))?;
     let mut files = Vec::with_capacity(resources.len());
     for r in resources {
         let name = string(r, &["name"])?.to_string();
@@ -324,25 +481,26 @@ pub fn verify_bundle(bundle: &Value, trusted: &[VerifyingKey]) -> Result<(Manife
             .ok_or_else(|| VerifyError::Malformed(format!("resource {name}: digest is not a hex SHA-256")))?;
         files.push(FileDigest { name, sha256: d });
     }
-    // The subject digest covers the resources in the order they are listed.
-    let computed = hex::encode(manifest::root_digest(files.iter().map(|f| &f.sha256)));
-    if computed != subject_digest {
-        return Err(VerifyError::InconsistentManifest { subject: subject_digest, computed });
-    }
-    manifest::sort_files(&mut files);
-    Ok((Manifest { model_name, files, serialization: Serialization::files(allow_symlinks, ignore_paths) }, key_index))
+    Ok(files)
 }
 
 /// Verifies the model at `model` against the signature file at `signature` with any of
-/// `trusted` keys: the envelope signature, then every file digest recomputed with the
-/// signed serialization parameters (plus the signature file itself and the git paths,
-/// which the reference tool always leaves out). Every added, removed or changed file is
-/// named in [`VerifyError::Mismatch`].
+/// `trusted` keys (key mode only): see [`verify_with`].
 pub fn verify(model: &Path, signature: &Path, trusted: &[VerifyingKey]) -> Result<Verified, VerifyError> {
+    verify_with(model, signature, &TrustPolicy { keys: trusted.to_vec(), roots: Vec::new() })
+}
+
+/// Verifies the model at `model` against the signature file at `signature` under `trust`:
+/// a key-mode signature with one of its keys, a certificate-mode one through a chain to
+/// one of its roots. Then every file digest is recomputed with the signed serialization
+/// parameters (plus the signature file itself and the git paths, which the reference tool
+/// always leaves out). Every added, removed or changed file is named in
+/// [`VerifyError::Mismatch`].
+pub fn verify_with(model: &Path, signature: &Path, trust: &TrustPolicy) -> Result<Verified, VerifyError> {
     let raw = std::fs::read(signature).map_err(|e| SigningError::io(signature, e))?;
     let bundle: Value = serde_json::from_slice(&raw)
         .map_err(|e| VerifyError::Malformed(format!("{}: not JSON: {e}", signature.display())))?;
-    let (expected, key_index) = verify_bundle(&bundle, trusted)?;
+    let (expected, key_index, signer) = verify_bundle_with(&bundle, trust)?;
 
     let mut ignore = expected.serialization.ignore_paths.clone();
     for p in default_ignores(model, signature) {
@@ -351,7 +509,21 @@ pub fn verify(model: &Path, signature: &Path, trusted: &[VerifyingKey]) -> Resul
         }
     }
     let actual = hash_model(model, &Serialization::files(expected.serialization.allow_symlinks, ignore))?;
+    let mm = compare(&expected, &actual);
+    if mm != Mismatch::default() {
+        return Err(VerifyError::Mismatch(mm));
+    }
+    Ok(Verified {
+        model_name: expected.model_name.clone(),
+        root_digest: hex::encode(expected.root_digest()),
+        files: expected.files,
+        key_index,
+        signer,
+    })
+}
 
+/// The files added, removed or changed in `actual` relative to `expected`.
+fn compare(expected: &Manifest, actual: &Manifest) -> Mismatch {
     let want: std::collections::BTreeMap<&str, &[u8; 32]> =
         expected.files.iter().map(|f| (f.name.as_str(), &f.sha256)).collect();
     let have: std::collections::BTreeMap<&str, &[u8; 32]> =
@@ -365,15 +537,7 @@ pub fn verify(model: &Path, signature: &Path, trusted: &[VerifyingKey]) -> Resul
         }
     }
     mm.removed = want.keys().filter(|n| !have.contains_key(*n)).map(|n| n.to_string()).collect();
-    if mm != Mismatch::default() {
-        return Err(VerifyError::Mismatch(mm));
-    }
-    Ok(Verified {
-        model_name: expected.model_name.clone(),
-        root_digest: hex::encode(expected.root_digest()),
-        files: expected.files,
-        key_index,
-    })
+    mm
 }
 
 #[cfg(test)]
@@ -479,5 +643,121 @@ mod tests {
         st["predicate"]["resources"][0]["digest"] = json!(hex::encode([0u8; 32]));
         bundle["dsseEnvelope"]["payload"] = json!(B64.encode(serde_json::to_vec(&st).unwrap()));
         assert!(matches!(verify_bundle(&bundle, &[key.verifying_key()]), Err(VerifyError::BadSignature)));
+    }
+
+    use test_pki::{Ca, leaf_params, params, pem};
+
+    fn certificate_signer(ca: &Ca, chain: &[&Ca]) -> Signer {
+        let (key, leaf) = ca.signer(&leaf_params("signer@example.com"));
+        let chain: Vec<String> = chain.iter().map(|c| pem(&c.der)).collect();
+        let chain: Vec<&str> = chain.iter().map(String::as_str).collect();
+        Signer::Certificate(CertificateSigner::new(key, &leaf, &chain).unwrap())
+    }
+
+    #[test]
+    fn certificate_mode_bundles_carry_the_chain_and_verify_against_the_root() {
+        let dir = model();
+        let root = Ca::root("Team Root");
+        let int = root.intermediate(params("Team Signing CA", true));
+        let signer = certificate_signer(&int, &[&int]);
+        let sig = sign_with_to_file(dir.path(), &signer, &SignOptions::default()).unwrap();
+        let bundle: Value = serde_json::from_slice(&std::fs::read(&sig).unwrap()).unwrap();
+        let material = &bundle["verificationMaterial"];
+        assert_eq!(material["tlogEntries"], json!([]));
+        assert!(material.get("publicKey").is_none());
+        let certs = material["x509CertificateChain"]["certificates"].as_array().unwrap();
+        assert_eq!(certs.len(), 2);
+        assert_eq!(B64.decode(certs[1]["rawBytes"].as_str().unwrap()).unwrap(), int.der);
+
+        let trust =
+            TrustPolicy { keys: vec![SigningKey::generate(Curve::P256).verifying_key()], roots: root.trusted() };
+        let ok = verify_with(dir.path(), &sig, &trust).unwrap();
+        assert_eq!(ok.key_index, 0);
+        match &ok.signer {
+            SignerIdentity::Certificate { subject, issuer, root, .. } => {
+                assert_eq!(subject, "CN=signer@example.com");
+                assert_eq!(issuer, "CN=Team Signing CA");
+                assert_eq!(root, "CN=Team Root");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(ok.signer.to_string().starts_with("certificate CN=signer@example.com"));
+
+        // Keys alone do not trust a certificate-mode signature.
+        let keys_only = TrustPolicy { roots: vec![], ..trust.clone() };
+        match verify_with(dir.path(), &sig, &keys_only) {
+            Err(e @ VerifyError::UntrustedCertificate { .. }) => assert!(e.to_string().contains("no trusted root")),
+            other => panic!("{other:?}"),
+        }
+        // Tampering is still found file by file.
+        std::fs::write(dir.path().join("a.txt"), b"tampered\n").unwrap();
+        match verify_with(dir.path(), &sig, &trust) {
+            Err(VerifyError::Mismatch(m)) => assert_eq!(m.changed, ["a.txt"]),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_trust_policy_takes_key_and_certificate_signatures_alike() {
+        let dir = model();
+        let root = Ca::root("Root");
+        let key = SigningKey::generate(Curve::P521);
+        let trust = TrustPolicy { keys: vec![key.verifying_key()], roots: root.trusted() };
+        let sig = sign_to_file(dir.path(), &key, None).unwrap();
+        let ok = verify_with(dir.path(), &sig, &trust).unwrap();
+        assert_eq!(ok.signer, SignerIdentity::Key { hint: key.verifying_key().hint() });
+        sign_with_to_file(dir.path(), &certificate_signer(&root, &[]), &SignOptions::default()).unwrap();
+        assert!(matches!(verify_with(dir.path(), &sig, &trust).unwrap().signer, SignerIdentity::Certificate { .. }));
+        assert!(TrustPolicy::default().is_empty() && !trust.is_empty());
+    }
+
+    #[test]
+    fn a_swapped_certificate_or_signature_fails() {
+        let dir = model();
+        let root = Ca::root("Root");
+        let sig = sign_with_to_file(dir.path(), &certificate_signer(&root, &[]), &SignOptions::default()).unwrap();
+        let mut bundle: Value = serde_json::from_slice(&std::fs::read(&sig).unwrap()).unwrap();
+        // Another valid certificate from the same CA in place of the signer's.
+        let (_, other) = root.signer(&leaf_params("someone else"));
+        let other_der = CertificateRoot::from_pem(&other).unwrap()[0].der().to_vec();
+        bundle["verificationMaterial"]["x509CertificateChain"]["certificates"][0]["rawBytes"] =
+            json!(B64.encode(&other_der));
+        let trust = TrustPolicy { keys: vec![], roots: root.trusted() };
+        match verify_bundle_with(&bundle, &trust) {
+            Err(e @ VerifyError::BadCertificateSignature { .. }) => assert!(e.to_string().contains("CN=someone else")),
+            other => panic!("{other:?}"),
+        }
+        // Both kinds of material at once, or a keyless Sigstore bundle, are refused.
+        bundle["verificationMaterial"]["publicKey"] = json!({"hint": "00"});
+        assert!(matches!(verify_bundle_with(&bundle, &trust), Err(VerifyError::Malformed(_))));
+        bundle["verificationMaterial"] = json!({"certificate": {"rawBytes": ""}, "tlogEntries": []});
+        assert!(matches!(verify_bundle_with(&bundle, &trust), Err(VerifyError::Unsupported(_))));
+        bundle["verificationMaterial"] = json!({"x509CertificateChain": {"certificates": [{"rawBytes": "!!"}]}});
+        assert!(matches!(verify_bundle_with(&bundle, &trust), Err(VerifyError::Malformed(_))));
+    }
+
+    #[test]
+    fn ignore_paths_are_recorded_relative_to_the_model_and_stay_unsigned() {
+        let dir = model();
+        let key = SigningKey::generate(Curve::P256);
+        let options = SignOptions {
+            signature: None,
+            ignore_paths: vec![dir.path().join("sub"), dir.path().join("notes/later.txt")],
+        };
+        let sig = sign_with_to_file(dir.path(), &Signer::Key(key.clone()), &options).unwrap();
+        let ok = verify(dir.path(), &sig, &[key.verifying_key()]).unwrap();
+        assert_eq!(ok.files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["a.txt"]);
+        let bundle: Value = serde_json::from_slice(&std::fs::read(&sig).unwrap()).unwrap();
+        let st: Value =
+            serde_json::from_slice(&B64.decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap()).unwrap()).unwrap();
+        let ignored = st["predicate"]["serialization"]["ignore_paths"].as_array().unwrap().clone();
+        assert!(ignored.contains(&json!("sub")) && ignored.contains(&json!("notes/later.txt")), "{ignored:?}");
+        // Ignored files may change without breaking the signature.
+        std::fs::write(dir.path().join("sub/b.bin"), b"changed").unwrap();
+        verify(dir.path(), &sig, &[key.verifying_key()]).unwrap();
+
+        let outside = SignOptions { signature: None, ignore_paths: vec![std::env::temp_dir()] };
+        let e = sign_with(dir.path(), &Signer::Key(key), &outside).unwrap_err().to_string();
+        assert!(e.contains("is not inside the model"), "{e}");
     }
 }
