@@ -24,6 +24,7 @@ mod npy;
 mod onnx;
 mod options;
 pub mod pickle;
+mod progress;
 mod protobuf;
 mod pylit;
 mod report;
@@ -35,7 +36,8 @@ mod source;
 
 pub use formats::Format;
 pub use options::Options;
+pub use progress::Progress;
 pub use report::{FileReport, Finding, Report};
 pub use rules::{Rule, Severity};
-pub use scan::{scan_file, scan_path};
+pub use scan::{scan_file, scan_path, total_len};
 pub use source::Src;

@@ -1,7 +1,10 @@
 //! Scan limits. Every limit is on by default: a scanner that reads hostile files must bound
 //! its own memory, disk and time.
 
+use std::sync::Arc;
+
 use crate::pickle;
+use crate::progress::Progress;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -22,6 +25,9 @@ pub struct Options {
     /// Depth of subdirectories followed when scanning a directory.
     pub max_dir_depth: u32,
     pub pickle: pickle::Limits,
+    /// Where to count the bytes scanned, for a caller that shows progress while the scan
+    /// runs; `None` costs nothing.
+    pub progress: Option<Arc<Progress>>,
 }
 
 impl Default for Options {
@@ -36,6 +42,7 @@ impl Default for Options {
             max_tensor_bytes: 64 << 30,
             max_dir_depth: 64,
             pickle: pickle::Limits::default(),
+            progress: None,
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Cursor, Read, Seek};
 use std::panic::{self, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use flate2::read::{MultiGzDecoder, ZlibDecoder};
 
@@ -14,6 +14,7 @@ use crate::context::{Cx, Hint, Loc, NameKind};
 use crate::formats::{self, Format, PREFIX_LEN};
 use crate::options::Options;
 use crate::pickle::{self, Event, Mode};
+use crate::progress::{FileTally, Tracked};
 use crate::report::{FileReport, Report};
 use crate::rules;
 use crate::source::Src;
@@ -24,32 +25,63 @@ use crate::{npy, onnx, safetensors};
 pub fn scan_path(path: &Path, options: &Options) -> Report {
     let mut report = Report::default();
     if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-        scan_dir(path, options, 0, &mut report.files);
+        scan_dir(path, options, &mut report.files);
     } else {
         report.files.push(scan_file(path, options));
     }
     report
 }
 
-fn scan_dir(dir: &Path, options: &Options, depth: u32, out: &mut Vec<FileReport>) {
+fn scan_dir(dir: &Path, options: &Options, out: &mut Vec<FileReport>) {
+    walk_dir(dir, options, 0, &mut |entry| {
+        out.push(match entry {
+            Entry::File(path) => scan_file(&path, options),
+            Entry::Skipped(path, message) => error_report(&path, message),
+        })
+    });
+}
+
+/// Bytes that `scan_path(path, options)` will count in `Progress::bytes`: the lengths of the
+/// files it will scan, as of now. Walks a directory by the same rules as the scan, so a
+/// progress bar's total and its end agree.
+pub fn total_len(path: &Path, options: &Options) -> u64 {
+    let len = |path: &Path| fs::metadata(path).map_or(0, |m| if m.is_file() { m.len() } else { 0 });
+    if !fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return len(path);
+    }
+    let mut total = 0u64;
+    walk_dir(path, options, 0, &mut |entry| {
+        if let Entry::File(file) = entry {
+            total = total.saturating_add(len(&file));
+        }
+    });
+    total
+}
+
+/// What a directory walk meets: a file to scan, or a directory it cannot or will not enter.
+enum Entry {
+    File(PathBuf),
+    Skipped(PathBuf, String),
+}
+
+/// Visits the files under `dir` in name order, subdirectories included, symbolic links to
+/// files followed, to directories not.
+fn walk_dir(dir: &Path, options: &Options, depth: u32, visit: &mut dyn FnMut(Entry)) {
     if depth > options.max_dir_depth {
-        out.push(error_report(
-            dir,
-            format!("directories nested more than {} deep: not scanned", options.max_dir_depth),
-        ));
-        return;
+        let message = format!("directories nested more than {} deep: not scanned", options.max_dir_depth);
+        return visit(Entry::Skipped(dir.to_path_buf(), message));
     }
     let mut paths = match fs::read_dir(dir) {
         Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect::<Vec<_>>(),
-        Err(e) => return out.push(error_report(dir, format!("cannot read directory: {e}"))),
+        Err(e) => return visit(Entry::Skipped(dir.to_path_buf(), format!("cannot read directory: {e}"))),
     };
     paths.sort();
     for path in paths {
         let Ok(meta) = fs::symlink_metadata(&path) else { continue };
         if meta.is_dir() {
-            scan_dir(&path, options, depth + 1, out);
+            walk_dir(&path, options, depth + 1, visit);
         } else if meta.is_file() || (meta.file_type().is_symlink() && path.is_file()) {
-            out.push(scan_file(&path, options));
+            visit(Entry::File(path));
         }
     }
 }
@@ -84,7 +116,9 @@ fn scan_file_in(cx: &mut Cx, path: &Path) -> io::Result<()> {
         cx.error(&Loc::default(), "not a regular file");
         return Ok(());
     }
-    let mut file = File::open(path)?;
+    // Started before the open, so a file that cannot be opened still counts as done.
+    let tally = FileTally::start(cx.options.progress.as_ref(), path, meta.len());
+    let mut file = Tracked::new(File::open(path)?, tally);
     let (prefix, complete) = read_prefix(&mut file)?;
     cx.format = formats::detect(&prefix, complete);
     let top = Loc::default();

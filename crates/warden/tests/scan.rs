@@ -1,5 +1,6 @@
 //! `warden scan` as a user runs it: exit codes (0 clean, 1 findings at or above
-//! --fail-on, 2 a path or file that could not be scanned), the table, JSON and SARIF.
+//! --fail-on, 2 a path or file that could not be scanned), the table, JSON and SARIF,
+//! the stats every report ends with, and the progress bar (stderr, terminals only).
 //! The scanner's own rules are tested in crates/warden-scan.
 
 mod common;
@@ -22,6 +23,9 @@ fn files() -> tempfile::TempDir {
     std::fs::write(dir.path().join("unknown.joblib"), UNKNOWN).unwrap();
     dir
 }
+
+/// What `stats.bytes` must be for `files()`: every byte of every file, once.
+const FILES_BYTES: u64 = (EVIL.len() + BENIGN.len() + UNKNOWN.len()) as u64;
 
 fn path(dir: &tempfile::TempDir, name: &str) -> String {
     dir.path().join(name).to_str().unwrap().to_string()
@@ -84,6 +88,89 @@ fn sarif_names_the_rules_and_locates_the_findings() {
     let severity: f64 =
         run["tool"]["driver"]["rules"][0]["properties"]["security-severity"].as_str().unwrap().parse().unwrap();
     assert!(severity >= 9.0, "WS001 is critical");
+    let invocation = &run["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], true);
+    assert_stats(&invocation["properties"], 3, FILES_BYTES);
+}
+
+/// `stats` as JSON and SARIF carry it: the counts, and on Linux the peak RSS.
+fn assert_stats(stats: &Value, files: u64, bytes: u64) {
+    assert_eq!(stats["files"], files, "{stats}");
+    assert_eq!(stats["bytes"], bytes, "{stats}");
+    assert!(stats["seconds"].as_f64().is_some_and(|s| s >= 0.0), "{stats}");
+    if cfg!(target_os = "linux") {
+        assert!(stats["peak_rss_bytes"].as_u64().is_some_and(|b| b > 0), "{stats}");
+    }
+}
+
+#[test]
+fn json_adds_stats_with_every_byte_of_every_file() {
+    let dir = files();
+    // A file of unknown format is read only in part, an archive out of order: both count whole.
+    std::fs::write(dir.path().join("zeros.dat"), vec![0u8; 300_000]).unwrap();
+    let (_, stdout, _) = run(&["scan", "--json", dir.path().to_str().unwrap()]);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["files"].as_array().unwrap().len(), 4, "the earlier fields are unchanged");
+    assert_stats(&report["stats"], 4, FILES_BYTES + 300_000);
+}
+
+#[test]
+fn the_table_ends_with_what_the_scan_cost() {
+    let dir = files();
+    let (_, stdout, _) = run(&["scan", dir.path().to_str().unwrap()]);
+    let last = stdout.lines().last().unwrap();
+    assert!(last.starts_with(&format!("scanned 3 files, {FILES_BYTES} B in ")), "{stdout}");
+    assert!(last.contains("B/s)"), "{last}");
+    if cfg!(target_os = "linux") {
+        assert!(last.contains(", peak RSS ") && last.ends_with("iB"), "{last}");
+    }
+}
+
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let dir = files();
+    for args in [vec!["scan"], vec!["scan", "--json"], vec!["scan", "--sarif"]] {
+        let (_, stdout, stderr) = run(&[&args[..], &[dir.path().to_str().unwrap()]].concat());
+        for (name, out) in [("stdout", &stdout), ("stderr", &stderr)] {
+            assert!(!out.contains('\x1b') && !out.contains('\r'), "{args:?}: escape codes on {name}: {out:?}");
+        }
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
+
+/// Runs `warden ARGS > stdout_file` under `script`, in a pseudo-terminal, so stderr is a
+/// terminal and stdout is not; returns what the terminal showed. `None` without `script`
+/// (util-linux), which is then not tested.
+fn on_a_terminal(args: &[&str], stdout_file: &std::path::Path) -> Option<String> {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut command: Vec<String> = vec![quote(env!("CARGO_BIN_EXE_warden"))];
+    command.extend(args.iter().map(|a| quote(a)));
+    let command = format!("{} > {}", command.join(" "), quote(stdout_file.to_str().unwrap()));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn on_a_terminal_the_bar_goes_to_stderr_and_never_into_the_report() {
+    let dir = files();
+    let json = dir.path().join("report.json");
+    let scanned = dir.path().join("models");
+    std::fs::create_dir(&scanned).unwrap();
+    std::fs::write(scanned.join("zeros.dat"), vec![0u8; 1_000_000]).unwrap();
+    let Some(terminal) = on_a_terminal(&["scan", "--json", scanned.to_str().unwrap()], &json) else {
+        eprintln!("script (util-linux) is not installed: the terminal case is not tested");
+        return;
+    };
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_stats(&report["stats"], 1, 1_000_000);
+    assert!(terminal.contains("1.00 MB"), "the total: {terminal:?}");
+    // --no-progress: nothing at all on the terminal.
+    let terminal = on_a_terminal(&["scan", "--json", "--no-progress", scanned.to_str().unwrap()], &json).unwrap();
+    assert!(terminal.is_empty(), "{terminal:?}");
 }
 
 /// A repository under `dir` with one model whose file is `source` (relative to the

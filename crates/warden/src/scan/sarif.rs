@@ -1,13 +1,16 @@
 //! SARIF 2.1.0, what GitHub code scanning and other dashboards read: every rule with its
 //! description and security-severity, every finding as a result located in its file (by
-//! byte offset; a member of an archive is named in the message and the properties).
+//! byte offset; a member of an archive is named in the message and the properties). What
+//! the scan cost (files, bytes, seconds, peak memory) is the invocation's property bag.
 
 use serde_json::{Value, json};
 use warden_scan::{Finding, Report, Rule, Severity};
 
+use super::stats::Stats;
+
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-pub fn render(report: &Report) -> Value {
+pub fn render(report: &Report, stats: &Stats) -> Value {
     let rules: Vec<Value> = warden_scan::rules::all().iter().map(|r| rule(r)).collect();
     let mut results = Vec::new();
     let mut notifications = Vec::new();
@@ -34,6 +37,7 @@ pub fn render(report: &Report) -> Value {
             "invocations": [{
                 "executionSuccessful": notifications.is_empty(),
                 "toolExecutionNotifications": notifications,
+                "properties": stats,
             }],
             "results": results,
         }],

@@ -1,10 +1,13 @@
-//! The terminal report: one line per finding, grouped by file, then a summary line.
+//! The terminal report: one line per finding, grouped by file, then a summary line and
+//! what the scan cost.
 
 use std::fmt::Write;
 
 use warden_scan::{Finding, Report, Severity};
 
-pub fn render(report: &Report) -> String {
+use super::stats::Stats;
+
+pub fn render(report: &Report, stats: &Stats) -> String {
     let mut out = String::new();
     for file in &report.files {
         if file.findings.is_empty() && file.error.is_none() {
@@ -22,6 +25,7 @@ pub fn render(report: &Report) -> String {
         }
     }
     let _ = writeln!(out, "{}", summary(report));
+    let _ = writeln!(out, "{stats}");
     out
 }
 
