@@ -37,6 +37,73 @@ pub struct ModelConfig {
     pub backend: Option<String>,
     /// Settings for the onnxruntime backend.
     pub onnxruntime: Option<OnnxruntimeConfig>,
+    /// Which version directories are served [default: "latest"].
+    pub versions: Option<VersionPolicy>,
+    /// `[signature]`: stricter signature rules for this model than the server's.
+    pub signature: Option<SignatureConfig>,
+}
+
+/// `versions = "latest" | "all" | { latest = N } | [1, 3]`: Triton's version policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VersionPolicy {
+    /// The N highest versions that load.
+    Latest(usize),
+    All,
+    Specific(Vec<u64>),
+}
+
+impl Default for VersionPolicy {
+    fn default() -> Self {
+        VersionPolicy::Latest(1)
+    }
+}
+
+impl<'de> Deserialize<'de> for VersionPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct LatestTable {
+            latest: usize,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Word(String),
+            Latest(LatestTable),
+            List(Vec<u64>),
+        }
+        let bad = |what: String| {
+            serde::de::Error::custom(format!(
+                "versions = {what}: expected \"latest\", \"all\", {{ latest = N }} with N >= 1, or a list of versions like [1, 3]"
+            ))
+        };
+        match Raw::deserialize(d).map_err(|_| bad("a value of another shape".into()))? {
+            Raw::Word(w) if w == "latest" => Ok(VersionPolicy::Latest(1)),
+            Raw::Word(w) if w == "all" => Ok(VersionPolicy::All),
+            Raw::Word(w) => Err(bad(format!("\"{w}\""))),
+            Raw::Latest(LatestTable { latest: 0 }) => Err(bad("{ latest = 0 }".into())),
+            Raw::Latest(LatestTable { latest }) => Ok(VersionPolicy::Latest(latest)),
+            Raw::List(v) if v.is_empty() || v.contains(&0) => Err(bad(format!("{v:?}"))),
+            Raw::List(v) => Ok(VersionPolicy::Specific(v)),
+        }
+    }
+}
+
+/// `[signature]` as written. A model may ask for more than the server does, never less.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureConfig {
+    /// Require a signature for this model even when the server does not; `false`
+    /// while the server requires signatures is refused.
+    pub required: Option<bool>,
+    /// Public keys (SPKI PEM files; relative paths from this `config.toml`'s
+    /// directory) allowed to sign this model. Each must also be one of the
+    /// server's trusted keys when the server has any.
+    pub trusted_keys: Option<Vec<std::path::PathBuf>>,
+    /// Root certificates (PEM) whose signing certificates may sign this model;
+    /// each must be one of the server's `trusted_roots`. Naming keys or roots here
+    /// narrows the model to exactly what is named.
+    pub trusted_roots: Option<Vec<std::path::PathBuf>>,
 }
 
 /// `[onnxruntime]`: how onnxruntime runs this model.
@@ -161,6 +228,20 @@ mod tests {
         let output = c.output.unwrap();
         assert_eq!((output.top_k, output.label_only), (Some(3), true));
         assert!(ModelConfig::parse("[output]\ntopk = 3", Path::new("c.toml")).is_err());
+    }
+
+    #[test]
+    fn version_policies() {
+        let policy = |text: &str| ModelConfig::parse(text, Path::new("c.toml")).map(|c| c.versions);
+        assert_eq!(policy("").unwrap(), None);
+        assert_eq!(policy("versions = \"latest\"").unwrap(), Some(VersionPolicy::Latest(1)));
+        assert_eq!(policy("versions = \"all\"").unwrap(), Some(VersionPolicy::All));
+        assert_eq!(policy("versions = { latest = 2 }").unwrap(), Some(VersionPolicy::Latest(2)));
+        assert_eq!(policy("versions = [1, 3]").unwrap(), Some(VersionPolicy::Specific(vec![1, 3])));
+        for bad in ["versions = \"newest\"", "versions = { latest = 0 }", "versions = []", "versions = 3"] {
+            let err = policy(bad).unwrap_err().to_string();
+            assert!(err.contains("expected \"latest\""), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -200,6 +200,51 @@ impl Model {
     }
 }
 
+impl Model {
+    /// One inference on zeros (variable dimensions set to 1, strings empty), so a
+    /// model that parses but cannot run never takes traffic, and the first real
+    /// request does not pay for lazy set-up. Zeros go through the same guards as a
+    /// request: a model whose guards refuse them (a divisor, an index) is not run
+    /// on them, and a kernel that refuses them itself still proves the model runs.
+    /// A panic in the backend is a failed warm-up, not a crashed server.
+    pub fn warm_up(&self) -> Result<(), ModelError> {
+        let mut inputs = Vec::with_capacity(self.inputs.len());
+        for spec in &self.inputs {
+            let shape: Vec<usize> = spec
+                .shape
+                .iter()
+                .map(|d| match d {
+                    Dim::Fixed(n) => *n,
+                    Dim::Var(_) => 1,
+                })
+                .collect();
+            let count =
+                element_count(&shape).filter(|&n| n <= WARM_UP_MAX_ELEMENTS).ok_or_else(|| ModelError::Load {
+                    model: format!("{}/{}", self.name, self.version),
+                    message: format!("input '{}' has a fixed shape too large to warm up: {shape:?}", spec.name),
+                })?;
+            let width = spec.datatype.element_size().unwrap_or(4);
+            let data = TensorData::from_le_bytes(spec.datatype, &vec![0u8; count * width]).map_err(|e| {
+                ModelError::Load { model: format!("{}/{}", self.name, self.version), message: e.to_string() }
+            })?;
+            inputs.push(NamedTensor { name: spec.name.clone(), shape, data });
+        }
+        if self.guards.check(&inputs).is_err() {
+            return Ok(());
+        }
+        let label = || format!("{}/{}", self.name, self.version);
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(&inputs))) {
+            Ok(Ok(_) | Err(ModelError::Rejected { .. })) => Ok(()),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(ModelError::Run { model: label(), message: "the backend panicked".into() }),
+        }
+    }
+}
+
+/// Inputs with more fixed elements than this are not warmed up but refused: no
+/// served request could be larger than the server's element limit anyway.
+const WARM_UP_MAX_ELEMENTS: usize = 1 << 26;
+
 /// Product of the dimensions, or `None` on overflow.
 pub fn element_count(shape: &[usize]) -> Option<usize> {
     shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))

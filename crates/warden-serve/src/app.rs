@@ -1,7 +1,6 @@
 //! The request path. A handler reads as the list in DESIGN.md: limits,
 //! authenticate, authorize, decode and check, run, answer.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,16 +16,18 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tracing::Instrument;
 use warden_guard::extraction::Response;
-use warden_guard::{Action, Decision, FailureTracker, Identity, JwtRejection, ModelAccess, Verdict, authorize};
+use warden_guard::{Action, Decision, FailureTracker, Identity, JwtRejection, Scope, Verdict, authorize};
 use warden_model::{Model, Repository};
 use warden_observe::audit::{AuditLog, Event};
 
+use crate::catalog::Catalog;
 use crate::config::{HttpLimits, ServeConfig};
 use crate::detect::{Detection, Raised, Standing};
 use crate::keyring::KeyRing;
 use crate::limiter::{Admitted, Limiter, Refusal};
 use crate::metrics::{AuthFailure, Metrics};
-use crate::output::{self, OutputPolicies, OutputPolicy};
+use crate::models::ModelStore;
+use crate::output::{self, OutputPolicy};
 use crate::pool::InferencePool;
 use crate::protocol::{v1, v2};
 use crate::reload::Live;
@@ -35,7 +36,8 @@ use crate::routes::{Route, route};
 use crate::trail::{Denial, Trail};
 
 pub struct App {
-    pub repo: Repository,
+    /// The models served now, and how to reload them.
+    pub models: ModelStore,
     pub keys: Arc<KeyRing>,
     pub limits: HttpLimits,
     pub metrics: Metrics,
@@ -47,8 +49,6 @@ pub struct App {
     pub live: Live,
     /// Woken when a token names an unknown `kid`: the reloader may fetch keys again.
     pub jwks_stale: tokio::sync::Notify,
-    /// Who may run, describe or see each model, checked at start.
-    access: HashMap<String, ModelAccess>,
     pub audit: Arc<AuditLog>,
     /// Refuse requests whose audit record cannot be written (the default).
     audit_fail_closed: bool,
@@ -57,30 +57,7 @@ pub struct App {
     /// Debugging only: request bodies at debug level, redacted.
     log_payloads: bool,
     pub limiter: Limiter,
-    /// Output hardening per model name and version, from each model's `[output]`.
-    outputs: OutputPolicies,
     pub detection: Arc<Detection>,
-}
-
-/// Each model's access lists, parsed from its config; a bad scope in any of them
-/// stops the start (a typo must not open or close a model by accident).
-pub fn model_access(repo: &Repository) -> Result<HashMap<String, ModelAccess>, String> {
-    repo.entries()
-        .map(|entry| {
-            let lists = entry.latest().and_then(|m| m.config.access.clone());
-            let access = match lists {
-                None => ModelAccess::default_for(&entry.name),
-                Some(l) => ModelAccess::from_lists(
-                    &entry.name,
-                    l.infer.as_deref(),
-                    l.metadata.as_deref(),
-                    l.visible.as_deref(),
-                )
-                .map_err(|e| format!("model {}: [access]: {e}", entry.name))?,
-            };
-            Ok((entry.name.clone(), access))
-        })
-        .collect()
 }
 
 /// Who a request proved to be: by API key, by client certificate, or both.
@@ -99,38 +76,34 @@ const MAX_TRACKED_SOURCES: usize = 100_000;
 
 /// What a server is built from, each part loaded and checked by `prepare`.
 pub struct Parts {
-    pub repo: Repository,
+    pub models: ModelStore,
     pub keys: Arc<KeyRing>,
     pub live: Live,
-    pub access: HashMap<String, ModelAccess>,
     pub audit: Arc<AuditLog>,
     pub limiter: Limiter,
-    pub outputs: OutputPolicies,
     pub detection: Arc<Detection>,
 }
 
 impl App {
     pub fn new(parts: Parts, config: &ServeConfig, threads: usize) -> App {
-        let Parts { repo, keys, live, access, audit, limiter, outputs, detection } = parts;
+        let Parts { models, keys, live, audit, limiter, detection } = parts;
         let tls = !config.insecure_http;
         let limits = config.http.clone();
         let max_failures = u32::try_from(config.auth.max_failures).unwrap_or(u32::MAX);
         App {
             in_flight: Semaphore::new(limits.max_in_flight),
             pool: InferencePool::new(threads),
-            metrics: metrics(&repo, &audit),
+            metrics: metrics(&models.current.get().repo, &audit),
             failures: FailureTracker::new(max_failures, config.auth.failure_window, MAX_TRACKED_SOURCES),
             live,
             jwks_stale: tokio::sync::Notify::new(),
-            access,
             audit,
             audit_fail_closed: config.audit.fail_closed,
             log_identities: config.log.identities == "keep",
             log_payloads: config.log.payloads,
             limiter,
-            outputs,
             detection,
-            repo,
+            models,
             keys,
             limits,
             tls,
@@ -237,35 +210,53 @@ impl App {
         trail: &mut Trail,
     ) -> Result<Reply, ApiError> {
         let caller = self.authenticate(&head.headers, peer, cert, trail)?;
+        // The catalog of this request: a reload meanwhile does not change it.
+        let catalog = self.models.current.get();
         match r {
             Route::Live => Ok(health("live")),
             Route::Ready => Ok(health("ready")),
             Route::ServerMetadata => Ok(server_metadata()),
+            Route::RepositoryIndex => {
+                self.require_admin(&caller, trail)?;
+                let body = self.read_body(head, body, deadline).await?;
+                crate::repository_api::index(self, &body).await
+            }
+            Route::RepositoryLoad { model } => {
+                self.require_admin(&caller, trail)?;
+                let body = self.read_body(head, body, deadline).await?;
+                crate::repository_api::load(self, &model, &body).await
+            }
+            Route::RepositoryUnload { model } => {
+                self.require_admin(&caller, trail)?;
+                let body = self.read_body(head, body, deadline).await?;
+                crate::repository_api::unload(self, &model, &body).await
+            }
             Route::ModelMetadata { model, version } => {
-                let found = self.model(&caller, &model, version.as_deref(), Action::ReadMetadata, trail)?;
-                let versions = self
+                let found = self.model(&catalog, &caller, &model, version.as_deref(), Action::ReadMetadata, trail)?;
+                let versions = catalog
                     .repo
                     .entry(&found.name)
                     .map(|e| e.versions.keys().map(u64::to_string).collect())
                     .unwrap_or_default();
-                Ok(v2::model_metadata(found, versions, self.output_policy(found)))
+                Ok(v2::model_metadata(&found, versions, catalog.output_policy(&found)))
             }
             Route::ModelReady { model, version } => {
-                let found = self.model(&caller, &model, version.as_deref(), Action::ReadMetadata, trail)?;
+                let found = self.model(&catalog, &caller, &model, version.as_deref(), Action::ReadMetadata, trail)?;
                 Ok(json(StatusCode::OK, &serde_json::json!({"name": found.name, "ready": true})))
             }
             Route::Infer { model, version } => {
-                let model = self.model(&caller, &model, version.as_deref(), Action::Infer, trail)?.clone();
+                let model = self.model(&catalog, &caller, &model, version.as_deref(), Action::Infer, trail)?;
                 let gate = self.gate(&caller, peer, &model, trail)?;
                 let header_length = head.headers.get(v2::HEADER_LENGTH);
                 let body = self.read_body(head, body, deadline).await?;
                 trail.input(&body);
-                let mut reply = self.infer(model, &body, header_length, &caller, &gate, trail).await?;
+                let policy = gate.degrade.as_ref().or(catalog.output_policy(&model));
+                let mut reply = self.infer(model, policy, &body, header_length, &caller, &gate, trail).await?;
                 add_headers(&mut reply, &gate.limits);
                 Ok(reply)
             }
             Route::Predict { model } => {
-                let model = self.model(&caller, &model, None, Action::Infer, trail)?.clone();
+                let model = self.model(&catalog, &caller, &model, None, Action::Infer, trail)?;
                 let gate = self.gate(&caller, peer, &model, trail)?;
                 let body = self.read_body(head, body, deadline).await?;
                 trail.input(&body);
@@ -274,7 +265,7 @@ impl App {
                 trail.rows(rows);
                 self.spend(&caller, &model, rows, &gate.limits, trail)?;
                 let mut outputs = self.run_watched(&caller, &model, inputs, trail).await?;
-                if let Some(policy) = gate.degrade.as_ref().or(self.output_policy(&model)) {
+                if let Some(policy) = gate.degrade.as_ref().or(catalog.output_policy(&model)) {
                     policy.apply(&mut outputs);
                     policy.withhold(&mut outputs);
                     trail.output_policy(policy.describe());
@@ -286,9 +277,21 @@ impl App {
         }
     }
 
+    /// The repository API changes what everyone is served: administrators only.
+    fn require_admin(&self, caller: &Caller, trail: &mut Trail) -> Result<(), ApiError> {
+        if caller.primary.scopes.contains(&Scope::Admin) {
+            return Ok(());
+        }
+        trail.deny(Denial::Access("forbidden"));
+        self.metrics.access_denied("forbidden");
+        Err(ApiError::new(StatusCode::FORBIDDEN, "the model repository API needs the admin scope"))
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn infer(
         &self,
         model: Arc<Model>,
+        policy: Option<&OutputPolicy>,
         body: &Bytes,
         header_length: Option<&http::HeaderValue>,
         caller: &Caller,
@@ -297,7 +300,6 @@ impl App {
     ) -> Result<Reply, ApiError> {
         let request = v2::decode(body, header_length)?;
         v2::check_target(&model, &request)?;
-        let policy = gate.degrade.as_ref().or(self.output_policy(&model));
         let selected = v2::select_outputs(&model, &request)?;
         let selected = match policy {
             Some(p) => output::allowed_outputs(&model, p, selected, request.outputs.is_some())?,
@@ -398,10 +400,6 @@ impl App {
                 .with("queries", raised.queries)
                 .with("action", action),
         );
-    }
-
-    fn output_policy(&self, model: &Model) -> Option<&OutputPolicy> {
-        self.outputs.get(&model.name)?.get(&model.version)
     }
 
     /// Rate and concurrency limits for (caller, model), before the body is read.
@@ -534,17 +532,18 @@ impl App {
     /// allowed to use it.
     fn model(
         &self,
+        catalog: &Catalog,
         who: &Caller,
         name: &str,
         version: Option<&str>,
         action: Action,
         trail: &mut Trail,
-    ) -> Result<&Arc<Model>, ApiError> {
+    ) -> Result<Arc<Model>, ApiError> {
         let hidden = || ApiError::not_found(format!("model '{name}' not found"));
-        let access = self.access.get(name).ok_or_else(hidden)?;
+        let access = catalog.access(name).ok_or_else(hidden)?;
         // The name is recorded only now that it is known to be a model's, never as
         // the client spelled a missing one.
-        trail.model(name, version.filter(|v| self.repo.get(name, Some(v)).is_some()));
+        trail.model(name, version.filter(|v| catalog.repo.get(name, Some(v)).is_some()));
         let decide = |id: &Identity| authorize(&id.scopes, access, action);
         match decide(&who.primary) {
             Decision::Allow => {}
@@ -560,7 +559,7 @@ impl App {
                 return Err(ApiError::new(StatusCode::FORBIDDEN, format!("not allowed to {verb} model '{name}'")));
             }
         }
-        let entry = self.repo.entry(name).ok_or_else(hidden)?;
+        let entry = catalog.repo.entry(name).ok_or_else(hidden)?;
         let latest = entry.latest().ok_or_else(hidden)?;
         if latest.config.require_both {
             match (&who.key, &who.cert) {
@@ -578,11 +577,12 @@ impl App {
         match version {
             None => {
                 trail.model(name, Some(&latest.version));
-                Ok(latest)
+                Ok(latest.clone())
             }
-            Some(v) => self
+            Some(v) => catalog
                 .repo
                 .get(name, Some(v))
+                .cloned()
                 .ok_or_else(|| ApiError::not_found(format!("model '{name}' has no version '{v}'"))),
         }
     }
@@ -682,11 +682,15 @@ fn server_metadata() -> Reply {
     struct Meta {
         name: &'static str,
         version: &'static str,
-        extensions: [&'static str; 1],
+        extensions: [&'static str; 2],
     }
     json(
         StatusCode::OK,
-        &Meta { name: "warden", version: env!("CARGO_PKG_VERSION"), extensions: ["binary_tensor_data"] },
+        &Meta {
+            name: "warden",
+            version: env!("CARGO_PKG_VERSION"),
+            extensions: ["binary_tensor_data", "model_repository"],
+        },
     )
 }
 

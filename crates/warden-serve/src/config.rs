@@ -36,6 +36,8 @@ pub enum Kind {
     Choice(&'static [&'static str]),
     /// Named regexes: a TOML table, or `NAME=REGEX` lines from a flag.
     Patterns,
+    /// A list of paths: a TOML array, or a comma-separated list from a flag.
+    Paths,
     /// A rate such as `100/s` or `6000/min`.
     Rate,
     /// Per-identity `[limits]` overrides: TOML tables only.
@@ -74,6 +76,31 @@ pub const SETTINGS: &[Setting] = &[
         key: "models.scan_fail_on",
         kind: Kind::Choice(&["low", "medium", "high", "critical"]),
         help: "a model file with a scanner finding this severe or worse is not served (warden scan) [default: high]",
+    },
+    Setting {
+        key: "models.require_signature",
+        kind: Kind::Bool,
+        help: "serve only model versions whose model.sig verifies with a trusted key (turn on in production) [default: false]",
+    },
+    Setting {
+        key: "models.trusted_keys",
+        kind: Kind::Paths,
+        help: "public keys (PEM) trusted to sign models; a flag or variable takes a comma-separated list [default: none]",
+    },
+    Setting {
+        key: "models.trusted_roots",
+        kind: Kind::Paths,
+        help: "root CA certificates (PEM) whose signing certificates may sign models (certificate mode) [default: none]",
+    },
+    Setting {
+        key: "models.watch",
+        kind: Kind::Bool,
+        help: "reload models when the repository changes on disk (also on SIGHUP and the repository API) [default: true]",
+    },
+    Setting {
+        key: "models.reload_delay",
+        kind: Kind::Duration,
+        help: "quiet time after the last change in the repository before a reload, so copies finish [default: 2s]",
     },
     Setting { key: "insecure_http", kind: Kind::Bool, help: "serve plain HTTP without TLS (logs a warning)" },
     Setting { key: "log_level", kind: Kind::LogLevel, help: "error, warn, info, debug or trace [default: info]" },
@@ -261,6 +288,28 @@ pub const SETTINGS: &[Setting] = &[
     },
 ];
 
+/// How models are trusted and reloaded (`[models]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelSettings {
+    pub require_signature: bool,
+    pub trusted_keys: Vec<PathBuf>,
+    pub trusted_roots: Vec<PathBuf>,
+    pub watch: bool,
+    pub reload_delay: Duration,
+}
+
+impl Default for ModelSettings {
+    fn default() -> Self {
+        ModelSettings {
+            require_signature: false,
+            trusted_keys: Vec::new(),
+            trusted_roots: Vec::new(),
+            watch: true,
+            reload_delay: Duration::from_secs(2),
+        }
+    }
+}
+
 /// What log lines may hold.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogConfig {
@@ -432,6 +481,7 @@ pub struct ServeConfig {
     pub model_repository: Option<PathBuf>,
     /// Scanner findings at or above this keep a model out: low, medium, high or critical.
     pub scan_fail_on: String,
+    pub models: ModelSettings,
     pub insecure_http: bool,
     pub log_level: String,
     pub tls_cert: Option<PathBuf>,
@@ -460,6 +510,7 @@ impl Default for ServeConfig {
             state_dir: PathBuf::from(".warden"),
             model_repository: None,
             scan_fail_on: "high".into(),
+            models: ModelSettings::default(),
             insecure_http: false,
             log_level: "info".into(),
             tls_cert: None,
@@ -592,6 +643,11 @@ impl ServeConfig {
             "auth.failure_window" => self.auth.failure_window = parse_duration(&raw)?,
             "log.format" => self.log.format = parse_choice(&raw, key)?,
             "models.scan_fail_on" => self.scan_fail_on = parse_choice(&raw, key)?,
+            "models.require_signature" => self.models.require_signature = parse_bool(&raw)?,
+            "models.trusted_keys" => self.models.trusted_keys = parse_paths(&raw)?,
+            "models.trusted_roots" => self.models.trusted_roots = parse_paths(&raw)?,
+            "models.watch" => self.models.watch = parse_bool(&raw)?,
+            "models.reload_delay" => self.models.reload_delay = parse_duration(&raw)?,
             "log_payloads" => self.log.payloads = parse_bool(&raw)?,
             "log.pseudonymise" => self.log.pseudonymise = parse_bool(&raw)?,
             "log.addresses" => self.log.addresses = parse_choice(&raw, key)?,
@@ -702,6 +758,16 @@ impl ServeConfig {
         if self.audit.max_file_size < 4096 {
             errors.push("audit.max_file_size must be at least 4KiB".into());
         }
+        if self.models.require_signature && self.models.trusted_keys.is_empty() && self.models.trusted_roots.is_empty()
+        {
+            errors.push(
+                "models.require_signature needs models.trusted_keys or models.trusted_roots: who may sign models"
+                    .into(),
+            );
+        }
+        if self.models.reload_delay > Duration::from_secs(600) {
+            errors.push("models.reload_delay must be at most 10m".into());
+        }
         if self.metrics_listen == Some(self.listen) && self.listen.port() != 0 {
             errors.push("metrics_listen must differ from listen".into());
         }
@@ -734,6 +800,21 @@ fn parse_path(raw: &Raw<'_>) -> Result<PathBuf, String> {
         return Err("expected a path, found an empty string".into());
     }
     Ok(PathBuf::from(s))
+}
+
+fn parse_paths(raw: &Raw<'_>) -> Result<Vec<PathBuf>, String> {
+    let words: Vec<&str> = match raw {
+        Raw::Text(s) => s.split(',').map(str::trim).filter(|w| !w.is_empty()).collect(),
+        Raw::Toml(toml::Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().ok_or_else(|| format!("expected a list of paths, found a {}", v.type_str())))
+            .collect::<Result<_, _>>()?,
+        Raw::Toml(v) => return Err(format!("expected a list of paths, found {}", v.type_str())),
+    };
+    if words.iter().any(|w| w.is_empty()) {
+        return Err("expected a path, found an empty string".into());
+    }
+    Ok(words.into_iter().map(PathBuf::from).collect())
 }
 
 fn parse_bool(raw: &Raw<'_>) -> Result<bool, String> {
@@ -1082,6 +1163,7 @@ mod tests {
             let value = match s.kind {
                 Kind::Addr | Kind::OptionalAddr => "127.0.0.1:1",
                 Kind::Path => "p",
+                Kind::Paths => "a.pub,b.pub",
                 Kind::Bool => "true",
                 Kind::Size => "2KiB",
                 Kind::Duration => "2s",

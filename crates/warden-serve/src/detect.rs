@@ -51,7 +51,8 @@ type ClientKey = (String, String);
 const MAX_CLIENTS: usize = 2_000;
 
 pub struct Detection {
-    settings: HashMap<String, Setting>,
+    /// Per model; replaced whole when models reload.
+    settings: RwLock<HashMap<String, Arc<Setting>>>,
     detectors: Mutex<HashMap<ClientKey, Arc<Mutex<Client>>>>,
     started: std::time::Instant,
     flags: RwLock<Flags>,
@@ -75,16 +76,9 @@ impl Detection {
     /// Each model's settings from its `[extraction]`: PRADA by default for
     /// classifiers (a float matrix in, a label out), off for other models.
     pub fn new(repo: &Repository, path: PathBuf) -> Result<Detection, String> {
-        let mut settings = HashMap::new();
-        for entry in repo.entries() {
-            let Some(model) = entry.latest() else { continue };
-            if let Some(setting) = setting_for(model).map_err(|e| format!("model {}: [extraction]: {e}", model.name))? {
-                settings.insert(model.name.clone(), setting);
-            }
-        }
         let flags = read_flags(&path).map_err(|e| e.to_string())?;
         Ok(Detection {
-            settings,
+            settings: RwLock::new(settings(repo)?),
             detectors: Mutex::new(HashMap::new()),
             flags: RwLock::new(flags),
             told: Mutex::new(HashSet::new()),
@@ -94,8 +88,21 @@ impl Detection {
         })
     }
 
+    /// Takes the settings of a reloaded set of models. Detectors of the models in
+    /// `changed` start over: a new version may take other inputs.
+    pub fn set_models(&self, repo: &Repository, changed: &HashSet<String>) -> Result<(), String> {
+        let new = settings(repo)?;
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = new;
+        self.detectors.lock().unwrap_or_else(|e| e.into_inner()).retain(|(_, model), _| !changed.contains(model));
+        Ok(())
+    }
+
+    fn setting(&self, model: &str) -> Option<Arc<Setting>> {
+        self.settings.read().unwrap_or_else(|e| e.into_inner()).get(model).cloned()
+    }
+
     pub fn watches(&self, model: &str) -> bool {
-        self.settings.contains_key(model)
+        self.settings.read().unwrap_or_else(|e| e.into_inner()).contains_key(model)
     }
 
     pub fn standing(&self, identity: &str, model: &str) -> Standing {
@@ -104,7 +111,7 @@ impl Detection {
         match flag.response {
             Response::Block => Standing::Blocked,
             Response::Degrade => Standing::Degraded,
-            Response::Throttle => match self.settings.get(model) {
+            Response::Throttle => match self.setting(model) {
                 Some(s) => Standing::Throttled(s.throttle),
                 None => Standing::Clear,
             },
@@ -121,9 +128,9 @@ impl Detection {
         inputs: &[NamedTensor],
         outputs: &[NamedTensor],
     ) -> Option<Raised> {
-        let setting = self.settings.get(&model.name)?;
+        let setting = self.setting(&model.name)?;
         let rows = rows(model, inputs, outputs)?;
-        let client = self.detector(identity, &model.name, setting);
+        let client = self.detector(identity, &model.name, &setting);
         let minute = self.started.elapsed().as_secs() / 60;
         let mut c = client.lock().unwrap_or_else(|e| e.into_inner());
         let mut found = None;
@@ -255,7 +262,25 @@ pub struct ClientState {
     pub w: Option<f64>,
 }
 
-fn setting_for(model: &Model) -> Result<Option<Setting>, String> {
+/// Each model's settings from its `[extraction]`: PRADA by default for
+/// classifiers (a float matrix in, a label out), off for other models.
+fn settings(repo: &Repository) -> Result<HashMap<String, Arc<Setting>>, String> {
+    let mut settings = HashMap::new();
+    for entry in repo.entries() {
+        let Some(model) = entry.latest() else { continue };
+        if let Some(setting) = setting_for(model)? {
+            settings.insert(model.name.clone(), Arc::new(setting));
+        }
+    }
+    Ok(settings)
+}
+
+/// One model's settings; the error names the model.
+pub fn setting_for(model: &Model) -> Result<Option<Setting>, String> {
+    own_setting(model).map_err(|e| format!("model {}: [extraction]: {e}", model.name))
+}
+
+fn own_setting(model: &Model) -> Result<Option<Setting>, String> {
     let config = model.config.extraction.clone().unwrap_or_default();
     let classifier = is_classifier(model);
     match config.detector.as_deref() {

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod catalog;
 mod client_cert;
 mod coding;
 mod config;
@@ -16,19 +17,21 @@ mod keyring;
 mod limiter;
 mod linger;
 mod metrics;
+mod models;
+mod models_watch;
 mod observe;
 mod output;
 mod pool;
 mod protocol;
 mod reload;
 mod reply;
+mod repository_api;
 mod routes;
 mod server;
 mod state;
 mod tls;
 mod trail;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,7 +40,7 @@ use sha2::Digest;
 use tokio::net::TcpListener;
 use warden_guard::KeyStore;
 use warden_guard::limits::MemoryState;
-use warden_model::{Repository, ScanSeverity};
+use warden_model::Repository;
 use warden_observe::audit::{AuditLog, Event};
 
 pub use config::{AuthLimits, ClientAuth, ConfigError, HttpLimits, Kind, SETTINGS, ServeConfig, Setting};
@@ -49,7 +52,6 @@ pub use tls::TlsMaterial;
 use crate::app::App;
 use crate::keyring::KeyRing;
 use crate::limiter::Limiter;
-use crate::output::{OutputPolicies, OutputPolicy};
 
 /// Everything checked and loaded before a socket is opened, so a broken setup
 /// fails at once with a clear message.
@@ -76,18 +78,23 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
         Some(path) => Some(read_token(path)?),
         None => None,
     };
-    let repo = match &config.model_repository {
-        Some(dir) => Repository::load_dir_with(dir, scan_fail_on(&config.scan_fail_on))?,
-        None => Repository::embedded_default()?,
+    let policy = models::load_policy(&config)?;
+    let audit = Arc::new(AuditLog::open(trail::settings(&config))?);
+    let (repo, sync) = match &config.model_repository {
+        Some(dir) => match load_repository(dir, &policy, &audit) {
+            Ok((repo, sync)) => (repo, Some(sync)),
+            Err(e) => {
+                audit.close();
+                return Err(e);
+            }
+        },
+        None => (Repository::embedded_default()?, None),
     };
-    let access = app::model_access(&repo).map_err(SetupError::Unsafe)?;
-    let outputs = output_policies(&repo)?;
     let limiter = limiter(&config, &repo)?;
     let limits = limiter.describe();
     let flags = warden_guard::extraction::flags_path(&config.state_dir);
     state::check_private(&flags)?;
     let detection = Arc::new(detect::Detection::new(&repo, flags).map_err(SetupError::Unsafe)?);
-    let audit = Arc::new(AuditLog::open(trail::settings(&config))?);
     // The first admin key is made last: a start that fails after making it would
     // store a key nobody ever saw, and the next start would not print a new one.
     let mut store = KeyStore::open_for_update(&keys_file)?;
@@ -98,9 +105,36 @@ pub fn prepare(config: ServeConfig) -> Result<Prepared, SetupError> {
     audit.record_detached(start_event(&repo, &config, admin_key.is_some()));
     let keys = Arc::new(KeyRing::new(&store, audit.clone()));
     let live = reload::Live::new(loaded);
-    let parts = app::Parts { repo, keys, live, access, audit, limiter, outputs, detection };
+    let catalog = catalog::Catalog::build(repo).map_err(SetupError::Unsafe)?;
+    let store = models::ModelStore::new(catalog, sync, policy);
+    let parts = app::Parts { models: store, keys, live, audit, limiter, detection };
     let app = Arc::new(App::new(parts, &config, threads));
     Ok(Prepared { config, admin_key, tls, models, limits, metrics_token, app })
+}
+
+/// Loads the model repository at start, every version through every check. Any
+/// rejection stops the start (and is audited): a server that silently drops a
+/// model it was given is worse than one that refuses to start.
+fn load_repository(
+    dir: &std::path::Path,
+    policy: &warden_model::LoadPolicy,
+    audit: &AuditLog,
+) -> Result<(Repository, warden_model::RepositorySync), SetupError> {
+    let mut sync = warden_model::RepositorySync::new(dir);
+    let outcome = sync.run(&Repository::default(), policy, warden_model::Scope::All, &catalog::check_entry)?;
+    for r in &outcome.rejected {
+        models::record_rejection(audit, None, r, "start");
+    }
+    let problem =
+        |message: String| SetupError::Model(warden_model::ModelError::Repository { path: dir.to_path_buf(), message });
+    if !outcome.rejected.is_empty() {
+        let reasons: Vec<String> = outcome.rejected.iter().map(ToString::to_string).collect();
+        return Err(problem(reasons.join("; ")));
+    }
+    if outcome.repo.entries().next().is_none() {
+        return Err(problem("holds no model (expected <name>/<version>/model.onnx)".into()));
+    }
+    Ok((outcome.repo, sync))
 }
 
 /// Writes changed query budgets every second, so a crash loses at most a second
@@ -139,43 +173,14 @@ async fn watch_clients(app: Arc<App>, snapshot: std::path::PathBuf) {
     }
 }
 
-/// Each model version's output hardening; a policy that cannot apply stops the start.
-fn output_policies(repo: &Repository) -> Result<OutputPolicies, SetupError> {
-    let mut policies = OutputPolicies::new();
-    for model in repo.entries().flat_map(|e| e.versions.values()) {
-        let policy = OutputPolicy::for_model(model)
-            .map_err(|e| SetupError::Unsafe(format!("model {} version {}: {e}", model.name, model.version)))?;
-        if let Some(p) = policy {
-            policies.entry(model.name.clone()).or_default().insert(model.version.clone(), p);
-        }
-    }
-    Ok(policies)
-}
-
 /// The limits: the server's, each model's `[limits]` (from its newest version's
 /// config), each identity's, and the budgets saved by the last run.
 fn limiter(config: &ServeConfig, repo: &Repository) -> Result<Limiter, SetupError> {
-    let mut models = HashMap::new();
-    for entry in repo.entries() {
-        let Some(raw) = entry.latest().and_then(|m| m.config.limits.clone()) else { continue };
-        let policy = config::parse_limit_table(&raw)
-            .map_err(|e| SetupError::Unsafe(format!("model {}: [limits]: {e}", entry.name)))?;
-        models.insert(entry.name.clone(), policy);
-    }
+    let models = catalog::limit_policies(repo).map_err(SetupError::Unsafe)?;
     let path = config.state_dir.join("budgets.json");
     state::check_private(&path)?;
     let memory = MemoryState::load(&path)?;
     Ok(Limiter::new(memory, path, config.limits, config.identity_limits.clone(), models))
-}
-
-/// The severity a checked `models.scan_fail_on` names.
-fn scan_fail_on(word: &str) -> ScanSeverity {
-    match word {
-        "low" => ScanSeverity::Low,
-        "medium" => ScanSeverity::Medium,
-        "critical" => ScanSeverity::Critical,
-        _ => ScanSeverity::High,
-    }
 }
 
 /// The first record of a run: what is served (each model's file digest and the
@@ -243,6 +248,10 @@ pub async fn run(prepared: Prepared, bound: Bound, shutdown: impl Future<Output 
     let watcher = tokio::spawn(app.keys.clone().watch(app::KEY_POLL));
     let reloader = Arc::new(reload::Reloader::new(prepared.config.clone()));
     let reloads = tokio::spawn(reloader.watch(app.clone(), app::KEY_POLL));
+    let model_watch = match (&prepared.config.model_repository, prepared.config.models.watch) {
+        (Some(dir), true) => Some(models_watch::spawn(app.clone(), dir.clone(), prepared.config.models.reload_delay)),
+        _ => None,
+    };
     let budgets = tokio::spawn(save_budgets(app.clone()));
     let clients = tokio::spawn(watch_clients(app.clone(), prepared.config.state_dir.join("clients.json")));
     let token = prepared.metrics_token;
@@ -252,6 +261,7 @@ pub async fn run(prepared: Prepared, bound: Bound, shutdown: impl Future<Output 
     let _ = tokio::task::spawn_blocking(move || keys.flush()).await;
     watcher.abort();
     reloads.abort();
+    drop(model_watch);
     budgets.abort();
     clients.abort();
     let saved = app.clone();

@@ -7,7 +7,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderName, HeaderValue, StatusCode};
@@ -18,14 +19,15 @@ use warden_guard::source_key;
 use crate::reply::ApiError;
 
 pub struct Limiter {
-    /// No level sets any limit (decided once: the policies never change at run time).
-    off: bool,
+    /// No level sets any limit: decided at start and again when models reload.
+    off: AtomicBool,
     /// The decisions go through the trait; the in-memory store also saves budgets.
     state: Arc<dyn LimitState>,
     memory: Arc<MemoryState>,
     server: LimitPolicy,
     identities: BTreeMap<String, LimitPolicy>,
-    models: HashMap<String, LimitPolicy>,
+    /// Each model's own `[limits]`, replaced whole when models reload.
+    models: RwLock<HashMap<String, LimitPolicy>>,
     started: Instant,
     in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
     budgets_path: PathBuf,
@@ -48,6 +50,16 @@ pub struct Refusal {
 const POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 
+fn limits_nothing(
+    server: &LimitPolicy,
+    identities: &BTreeMap<String, LimitPolicy>,
+    models: &HashMap<String, LimitPolicy>,
+) -> bool {
+    server.limits_nothing()
+        && identities.values().all(|p| server.with(p).limits_nothing())
+        && models.values().all(|p| server.with(p).limits_nothing())
+}
+
 impl Limiter {
     pub fn new(
         state: MemoryState,
@@ -57,16 +69,14 @@ impl Limiter {
         models: HashMap<String, LimitPolicy>,
     ) -> Limiter {
         let memory = Arc::new(state);
-        let off = server.limits_nothing()
-            && identities.values().all(|p| server.with(p).limits_nothing())
-            && models.values().all(|p| server.with(p).limits_nothing());
+        let off = AtomicBool::new(limits_nothing(&server, &identities, &models));
         Limiter {
             off,
             state: memory.clone(),
             memory,
             server,
             identities,
-            models,
+            models: RwLock::new(models),
             started: Instant::now(),
             in_flight: Mutex::new(HashMap::new()),
             budgets_path,
@@ -90,7 +100,9 @@ impl Limiter {
             count(l.concurrency.map(u64::from)),
             rate(l.address),
         );
-        let own: Vec<&str> = self.models.keys().map(String::as_str).collect();
+        let models = self.models.read().unwrap_or_else(|e| e.into_inner());
+        let mut own: Vec<&str> = models.keys().map(String::as_str).collect();
+        own.sort_unstable();
         if !own.is_empty() {
             line.push_str(&format!("; models with their own [limits]: {}", own.join(", ")));
         }
@@ -102,13 +114,20 @@ impl Limiter {
 
     /// True when no level sets any limit: the checks are skipped entirely.
     pub fn is_off(&self) -> bool {
-        self.off
+        self.off.load(Ordering::Relaxed)
+    }
+
+    /// Takes the `[limits]` of a reloaded set of models.
+    pub fn set_models(&self, models: HashMap<String, LimitPolicy>) {
+        let off = limits_nothing(&self.server, &self.identities, &models);
+        *self.models.write().unwrap_or_else(|e| e.into_inner()) = models;
+        self.off.store(off, Ordering::Relaxed);
     }
 
     /// The rate and concurrency checks, before the body is read.
     pub fn admit(&self, identity: &str, peer: IpAddr, model: &str) -> Result<Admitted, Refusal> {
         let mut policy = self.server;
-        if let Some(m) = self.models.get(model) {
+        if let Some(m) = self.models.read().unwrap_or_else(|e| e.into_inner()).get(model) {
             policy = policy.with(m);
         }
         if let Some(i) = self.identities.get(identity) {

@@ -43,6 +43,12 @@ struct LimitLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RejectLabels {
+    model: String,
+    step: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
 }
@@ -75,6 +81,7 @@ pub struct Metrics {
     access_denied: Family<ReasonLabels, Counter>,
     audit_refused: Counter,
     models_loaded: Family<ModelLabels, Gauge>,
+    models_rejected: Family<RejectLabels, Counter>,
     limit_refusals: Family<LimitLabels, Counter>,
     extraction_alerts: Family<ActionLabels, Counter>,
     connections_open: Gauge,
@@ -140,6 +147,12 @@ impl Metrics {
         registry.register("audit_write_errors", "Audit records that could not be written", audit.write_errors.clone());
         let models_loaded = Family::default();
         registry.register("model_loaded", "1 for each model version loaded and served", models_loaded.clone());
+        let models_rejected = Family::default();
+        registry.register(
+            "model_rejected",
+            "Model versions kept out, by model and failed step (config, signature, scan, load, warm_up)",
+            models_rejected.clone(),
+        );
         let limit_refusals = Family::default();
         registry.register(
             "limit_refusals",
@@ -174,11 +187,20 @@ impl Metrics {
             access_denied,
             audit_refused,
             models_loaded,
+            models_rejected,
         }
     }
 
     pub fn model_loaded(&self, model: &str, version: &str) {
         self.models_loaded.get_or_create(&ModelLabels { model: model.into(), version: version.into() }).set(1);
+    }
+
+    pub fn model_unloaded(&self, model: &str, version: &str) {
+        self.models_loaded.remove(&ModelLabels { model: model.into(), version: version.into() });
+    }
+
+    pub fn model_rejected(&self, model: &str, step: &'static str) {
+        self.models_rejected.get_or_create(&RejectLabels { model: model.into(), step }).inc();
     }
 
     /// One answered request. `model` is empty unless the request named a model

@@ -225,6 +225,9 @@ impl Reloader {
                 Trigger::Hangup => {
                     app2.keys.reload();
                     me.reload(&app2, "SIGHUP");
+                    if me.config.model_repository.is_some() {
+                        let _ = app2.reload_models("SIGHUP", warden_model::Scope::All);
+                    }
                 }
                 Trigger::Poll => {
                     if me.changed() {

@@ -11,10 +11,29 @@ pub enum Route {
     Live,
     Ready,
     ServerMetadata,
-    ModelMetadata { model: String, version: Option<String> },
-    ModelReady { model: String, version: Option<String> },
-    Infer { model: String, version: Option<String> },
-    Predict { model: String },
+    ModelMetadata {
+        model: String,
+        version: Option<String>,
+    },
+    ModelReady {
+        model: String,
+        version: Option<String>,
+    },
+    Infer {
+        model: String,
+        version: Option<String>,
+    },
+    Predict {
+        model: String,
+    },
+    /// Triton's model repository extension (admin scope).
+    RepositoryIndex,
+    RepositoryLoad {
+        model: String,
+    },
+    RepositoryUnload {
+        model: String,
+    },
 }
 
 impl Route {
@@ -28,12 +47,19 @@ impl Route {
             Route::ModelReady { .. } => "model_ready",
             Route::Infer { .. } => "infer",
             Route::Predict { .. } => "predict",
+            Route::RepositoryIndex => "repository_index",
+            Route::RepositoryLoad { .. } => "repository_load",
+            Route::RepositoryUnload { .. } => "repository_unload",
         }
     }
 
     fn method(&self) -> Method {
         match self {
-            Route::Infer { .. } | Route::Predict { .. } => Method::POST,
+            Route::Infer { .. }
+            | Route::Predict { .. }
+            | Route::RepositoryIndex
+            | Route::RepositoryLoad { .. }
+            | Route::RepositoryUnload { .. } => Method::POST,
             _ => Method::GET,
         }
     }
@@ -53,6 +79,9 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
         ["v2", "models", m, "versions", v, "ready"] => Route::ModelReady { model: owned(m), version: version(v)? },
         ["v2", "models", m, "infer"] => Route::Infer { model: owned(m), version: None },
         ["v2", "models", m, "versions", v, "infer"] => Route::Infer { model: owned(m), version: version(v)? },
+        ["v2", "repository", "index"] => Route::RepositoryIndex,
+        ["v2", "repository", "models", m, "load"] => Route::RepositoryLoad { model: owned(m) },
+        ["v2", "repository", "models", m, "unload"] => Route::RepositoryUnload { model: owned(m) },
         ["v1", "models", m] => match m.strip_suffix(":predict") {
             Some(name) if !name.contains(':') => Route::Predict { model: owned(name) },
             _ => return Err(ApiError::not_found("no such endpoint")),
@@ -143,6 +172,10 @@ mod tests {
         assert_eq!(get("/v2/models/m/versions/1/2/infer").unwrap_err().status, StatusCode::NOT_FOUND);
         assert_eq!(post("/v1/models/m:explain").unwrap_err().status, StatusCode::NOT_FOUND);
         assert_eq!(post("/v1/models/m:predict:predict").unwrap_err().status, StatusCode::NOT_FOUND);
+        assert_eq!(post("/v2/repository/index").unwrap(), Route::RepositoryIndex);
+        assert_eq!(post("/v2/repository/models/m/load").unwrap(), Route::RepositoryLoad { model: "m".into() });
+        assert_eq!(post("/v2/repository/models/m/unload").unwrap(), Route::RepositoryUnload { model: "m".into() });
+        assert_eq!(get("/v2/repository/index").unwrap_err().status, StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(route(&Method::HEAD, "/v2/health/live").unwrap(), Route::Live);
         assert_eq!(route(&Method::HEAD, "/v2/models/m/infer").unwrap_err().status, StatusCode::METHOD_NOT_ALLOWED);
     }

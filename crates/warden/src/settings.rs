@@ -62,6 +62,7 @@ fn value_name(kind: Kind) -> &'static str {
     match kind {
         Kind::Addr | Kind::OptionalAddr => "ADDR",
         Kind::Path => "PATH",
+        Kind::Paths => "PATHS",
         Kind::Size => "SIZE",
         Kind::Duration => "DURATION",
         Kind::Count => "N",

@@ -62,7 +62,7 @@ async fn metadata_endpoints() {
     let (client, key) = (server.client(), server.admin_key());
     let meta: Value = client.get(server.endpoint("/v2")).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
     assert_eq!(meta["name"], "warden");
-    assert_eq!(meta["extensions"], json!(["binary_tensor_data"]));
+    assert_eq!(meta["extensions"], json!(["binary_tensor_data", "model_repository"]));
 
     let model: Value =
         client.get(server.endpoint("/v2/models/default")).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
