@@ -1157,6 +1157,22 @@ mod tests {
     }
 
     #[test]
+    fn model_trust_settings_take_lists_from_the_file_or_a_flag() {
+        let text =
+            "[models]\nrequire_signature = true\ntrusted_keys = [\"a.pub\", \"b.pub\"]\nreload_delay = \"500ms\"\n";
+        let c = load_toml(text).unwrap();
+        assert!(c.models.require_signature && c.models.watch);
+        assert_eq!(c.models.trusted_keys, [PathBuf::from("a.pub"), PathBuf::from("b.pub")]);
+        assert_eq!(c.models.reload_delay, Duration::from_millis(500));
+        let flags = ServeConfig::load(None, &[("models.trusted_roots".into(), "ca.pem, other.pem".into())]).unwrap();
+        assert_eq!(flags.models.trusted_roots, [PathBuf::from("ca.pem"), PathBuf::from("other.pem")]);
+        let err = load_toml("[models]\nrequire_signature = true\ntrusted_keys = [1]\n").unwrap_err();
+        assert!(err.0.iter().any(|e| e.contains("expected a list of paths")), "{err}");
+        assert!(err.0.iter().any(|e| e.contains("needs models.trusted_keys or models.trusted_roots")), "{err}");
+        assert!(load_toml("[models]\ntrusted_keys = \"a.pub\"\n").is_err());
+    }
+
+    #[test]
     fn every_setting_is_settable() {
         let mut c = ServeConfig::default();
         for s in SETTINGS {

@@ -89,8 +89,11 @@ impl ModelStore {
         out
     }
 
-    fn note(&self, reloaded: &Reloaded) {
+    /// Keeps the rejections current: a version that loaded has none, and a model
+    /// whose directory is gone from the repository has nothing left to report.
+    fn note(&self, reloaded: &Reloaded, repository: &Path) {
         let mut rejected = self.rejected.lock().unwrap_or_else(|e| e.into_inner());
+        rejected.retain(|(name, _), _| repository.join(name).is_dir());
         for (name, version) in &reloaded.loaded {
             rejected.remove(&(name.clone(), version.parse().ok()));
             rejected.remove(&(name.clone(), None));
@@ -130,7 +133,7 @@ impl App {
             tracing::error!(trigger, error = %e, "model reload refused; keeping the models served");
             return Err(e);
         }
-        store.note(&reloaded);
+        store.note(&reloaded, sync.dir());
         drop(guard);
         self.report(trigger, &reloaded);
         Ok(reloaded)
