@@ -1,6 +1,7 @@
 //! The `warden` command: a thin CLI over the library crates, one module per subcommand.
 #![forbid(unsafe_code)]
 
+mod audit;
 mod audit_log;
 mod clients;
 mod config_cmd;
@@ -53,6 +54,10 @@ enum Command {
     /// (--root). Exit 0 verified, 1 not verified (the reason and every added, removed or
     /// changed file), 2 usage or read error.
     Verify(sign::VerifyArgs),
+    /// Audit the layers around a model deployment: Kubernetes manifests, Dockerfiles,
+    /// GitHub Actions and GitLab CI, Warden configs, host files. Exit 0 clean, 1 findings
+    /// at or above --fail-on, 2 usage or input errors.
+    Audit(audit::AuditArgs),
 }
 
 #[derive(Subcommand)]
@@ -73,6 +78,7 @@ fn main() -> ExitCode {
         Command::SigningKey(cmd) => sign::run_key(cmd),
         Command::Sign(args) => sign::run_sign(args),
         Command::Verify(args) => sign::run_verify(args),
+        Command::Audit(args) => audit::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,62 @@
+//! A finding: a rule, where (file, line, column of the offending key), what
+//! (the object it is about) and a message. Its fingerprint leaves the line out, so
+//! a baseline survives edits elsewhere in the file.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::rule::Rule;
+use crate::yaml::Pos;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    #[serde(serialize_with = "rule_id")]
+    pub rule: &'static Rule,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// What the finding is about: `Deployment/ml/serve container model`, a
+    /// workflow job, a Dockerfile stage...
+    pub subject: String,
+    pub message: String,
+}
+
+fn rule_id<S: serde::Serializer>(rule: &&'static Rule, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(rule.id)
+}
+
+impl Finding {
+    /// Stable across runs and unrelated edits: rule, file, subject and message.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [self.rule.id, &self.file, &self.subject, &self.message] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        hex::encode(&h.finalize()[..16])
+    }
+}
+
+/// Where rules put what they find.
+#[derive(Default)]
+pub struct Findings(pub Vec<Finding>);
+
+impl Findings {
+    pub fn add(
+        &mut self,
+        rule: &'static Rule,
+        file: &str,
+        pos: Pos,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.0.push(Finding {
+            rule,
+            file: file.to_string(),
+            line: pos.line.max(1),
+            column: pos.col.max(1),
+            subject: subject.into(),
+            message: message.into(),
+        });
+    }
+}

@@ -1,0 +1,66 @@
+//! `warden audit`: the layers around a model deployment checked in one pass:
+//! Kubernetes manifests, Dockerfiles, GitHub Actions and GitLab CI pipelines,
+//! Warden configs and host files, with rules that know what a model server needs.
+#![forbid(unsafe_code)]
+
+mod context;
+pub mod dockerfile;
+mod finding;
+pub mod input;
+pub mod keyvalue;
+pub mod kubernetes;
+pub mod report;
+mod rule;
+pub mod rules;
+mod suppress;
+pub mod warden_config;
+pub mod yaml;
+
+pub use context::Context;
+pub use finding::{Finding, Findings};
+pub use input::{File, FileError, Input, Inputs};
+pub use rule::{Layer, Rule, Severity, Stride, Threat};
+pub use suppress::Baseline;
+
+/// The outcome of one audit.
+#[derive(Debug, Default)]
+pub struct Audit {
+    /// Each file audited and what it was recognised as.
+    pub files: Vec<(String, &'static str)>,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<FileError>,
+    /// Findings dropped by `# warden:ignore[...]` comments.
+    pub suppressed: usize,
+    /// Findings dropped by the baseline.
+    pub baselined: usize,
+}
+
+impl Audit {
+    /// The most severe finding, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.rule.severity).max()
+    }
+}
+
+/// Runs every rule over `inputs`.
+pub fn audit(inputs: Inputs, baseline: Option<&Baseline>) -> Audit {
+    let cx = Context::new(&inputs.files);
+    let mut findings = Findings::default();
+    for check in rules::all() {
+        (check.run)(&cx, &mut findings);
+    }
+    let mut findings = findings.0;
+    findings.sort_by(|a, b| (&a.file, a.line, a.column, a.rule.id).cmp(&(&b.file, b.line, b.column, b.rule.id)));
+    findings.dedup_by(|a, b| {
+        a.rule.id == b.rule.id && a.file == b.file && a.line == b.line && a.column == b.column && a.message == b.message
+    });
+    let suppressed = suppress::inline(&mut findings, &inputs.files);
+    let baselined = baseline.map_or(0, |b| b.apply(&mut findings));
+    Audit {
+        files: inputs.files.iter().map(|f| (f.path.clone(), f.input.kind())).collect(),
+        findings,
+        errors: inputs.errors,
+        suppressed,
+        baselined,
+    }
+}

@@ -1,0 +1,82 @@
+//! SARIF 2.1.0 as GitHub code scanning reads it: every rule with its stable id and
+//! `security-severity`, results with 1-based regions and `partialFingerprints`,
+//! `level` error for high and critical.
+
+use serde_json::{Value, json};
+
+use crate::Audit;
+use crate::rule::Severity;
+use crate::rules;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+pub fn sarif(audit: &Audit, version: &str) -> Value {
+    let rules: Vec<Value> = rules::all()
+        .map(|c| {
+            let r = c.rule;
+            json!({
+                "id": r.id,
+                "name": r.title,
+                "shortDescription": {"text": r.title},
+                "fullDescription": {"text": r.why},
+                "help": {"text": format!("{}\n\nFix:\n{}", r.why, r.fix), "markdown": format!("{}\n\n**Fix:**\n\n```\n{}\n```\n\nEquivalent: {}", r.why, r.fix, r.equivalents.join(", "))},
+                "helpUri": format!("https://github.com/warden-ml/warden/blob/main/docs/audit.md#{}", r.id),
+                "defaultConfiguration": {"level": level(r.severity)},
+                "properties": {
+                    "tags": ["security", r.layer.as_str(), r.stride.as_str(), r.threat.as_str()],
+                    "security-severity": r.severity.security_severity(),
+                    "precision": "high",
+                },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = audit
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "ruleId": f.rule.id,
+                "ruleIndex": rules::all().position(|c| c.rule.id == f.rule.id),
+                "level": level(f.rule.severity),
+                "message": {"text": format!("{}: {} ({})", f.rule.title, f.message, f.subject)},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": uri(&f.file)},
+                    "region": {"startLine": f.line, "startColumn": f.column},
+                }}],
+                "partialFingerprints": {"wardenFinding/v1": f.fingerprint()},
+            })
+        })
+        .collect();
+    let notifications: Vec<Value> = audit
+        .errors
+        .iter()
+        .map(|e| json!({"level": "error", "message": {"text": format!("{}: {}", e.path, e.error)}}))
+        .collect();
+    json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "warden-audit",
+                "version": version,
+                "informationUri": "https://github.com/warden-ml/warden",
+                "rules": rules,
+            }},
+            "invocations": [{"executionSuccessful": true, "toolExecutionNotifications": notifications}],
+            "results": results,
+        }],
+    })
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// A relative path as a URI reference (forward slashes, no leading `./`).
+fn uri(path: &str) -> String {
+    path.trim_start_matches("./").replace('\\', "/").replace(' ', "%20")
+}

@@ -1,0 +1,5 @@
+//! Dockerfiles and Containerfiles.
+
+use super::Check;
+
+pub static CHECKS: &[Check] = &[];
