@@ -13,6 +13,7 @@ pub mod report;
 mod rule;
 pub mod rules;
 mod suppress;
+pub mod threat;
 pub mod warden_config;
 pub mod yaml;
 
@@ -44,7 +45,14 @@ impl Audit {
 
 /// Runs every rule over `inputs`.
 pub fn audit(inputs: Inputs, baseline: Option<&Baseline>) -> Audit {
-    let cx = Context::new(&inputs.files);
+    let mut audit = audit_files(&inputs.files, baseline);
+    audit.errors = inputs.errors;
+    audit
+}
+
+/// Runs every rule over `files` (the threat model keeps the files to read them too).
+pub fn audit_files(files: &[File], baseline: Option<&Baseline>) -> Audit {
+    let cx = Context::new(files);
     let mut findings = Findings::default();
     for check in rules::all() {
         (check.run)(&cx, &mut findings);
@@ -54,12 +62,12 @@ pub fn audit(inputs: Inputs, baseline: Option<&Baseline>) -> Audit {
     findings.dedup_by(|a, b| {
         a.rule.id == b.rule.id && a.file == b.file && a.line == b.line && a.column == b.column && a.message == b.message
     });
-    let suppressed = suppress::inline(&mut findings, &inputs.files);
+    let suppressed = suppress::inline(&mut findings, files);
     let baselined = baseline.map_or(0, |b| b.apply(&mut findings));
     Audit {
-        files: inputs.files.iter().map(|f| (f.path.clone(), f.input.kind())).collect(),
+        files: files.iter().map(|f| (f.path.clone(), f.input.kind())).collect(),
         findings,
-        errors: inputs.errors,
+        errors: Vec::new(),
         suppressed,
         baselined,
     }
