@@ -104,7 +104,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
 }
 
 /// The paths given, with `-` read from standard input once.
-fn read_inputs(paths: &[PathBuf]) -> Result<Inputs> {
+pub fn read_inputs(paths: &[PathBuf]) -> Result<Inputs> {
     let (stdin, files): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| p.as_os_str() == "-");
     let mut inputs = Inputs::read(&files.into_iter().cloned().collect::<Vec<_>>());
     if !stdin.is_empty() {

@@ -10,6 +10,7 @@ mod scan;
 mod serve;
 mod settings;
 mod sign;
+mod threat_model;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +59,9 @@ enum Command {
     /// GitHub Actions and GitLab CI, Warden configs, host files. Exit 0 clean, 1 findings
     /// at or above --fail-on, 2 usage or input errors.
     Audit(audit::AuditArgs),
+    /// Build a STRIDE threat model (assets, trust boundaries, threats scored by impact x
+    /// likelihood, mitigations per layer with their evidence) from the same inputs as audit.
+    ThreatModel(threat_model::ThreatModelArgs),
 }
 
 #[derive(Subcommand)]
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign::run_sign(args),
         Command::Verify(args) => sign::run_verify(args),
         Command::Audit(args) => audit::run(args),
+        Command::ThreatModel(args) => threat_model::run(args),
     };
     match result {
         Ok(code) => code,
