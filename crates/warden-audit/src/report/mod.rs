@@ -6,5 +6,5 @@ mod sarif;
 mod table;
 
 pub use json::json;
-pub use sarif::sarif;
+pub use sarif::{sarif, uri as sarif_uri};
 pub use table::table;

@@ -76,7 +76,31 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// A relative path as a URI reference (forward slashes, no leading `./`).
-fn uri(path: &str) -> String {
-    path.trim_start_matches("./").replace('\\', "/").replace(' ', "%20")
+/// A path as a URI: relative paths as references (forward slashes, no leading
+/// `./`), absolute ones as `file://` URIs; characters outside RFC 3986's
+/// unreserved and path sets percent-encoded.
+pub fn uri(path: &str) -> String {
+    let path = path.trim_start_matches("./").replace('\\', "/");
+    let mut out = String::with_capacity(path.len() + 8);
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uris() {
+        assert_eq!(super::uri("./deploy/k8s/a b.yaml"), "deploy/k8s/a%20b.yaml");
+        assert_eq!(super::uri("/tmp/x.yaml"), "file:///tmp/x.yaml");
+        assert_eq!(super::uri("-"), "-");
+    }
 }

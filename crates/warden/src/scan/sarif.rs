@@ -15,7 +15,7 @@ pub fn render(report: &Report, stats: &Stats) -> Value {
     let mut results = Vec::new();
     let mut notifications = Vec::new();
     for file in &report.files {
-        let uri = file.path.display().to_string();
+        let uri = warden_audit::report::sarif_uri(&file.path.display().to_string());
         results.extend(file.findings.iter().map(|f| result(&uri, f)));
         if let Some(error) = &file.error {
             notifications.push(json!({
