@@ -60,7 +60,8 @@ pub enum State {
     Partial,
     /// A high or critical finding.
     Missing,
-    /// No input of this layer was given: nothing is known.
+    /// No input of this layer was given, or no rule of it checks this threat:
+    /// nothing is known.
     Unknown,
 }
 
@@ -147,7 +148,9 @@ fn risk(spec: &Spec, findings: &[Finding], seen: &[Layer], exposure: &[String]) 
     for &layer in spec.layers {
         let evidence: Vec<&Finding> =
             findings.iter().filter(|f| f.rule.layer == layer && (spec.evidence)(f.rule)).collect();
-        let state = if !seen.contains(&layer) {
+        // A layer says nothing about a threat when no rule of it checks that threat.
+        let checked = crate::rules::all().any(|c| c.rule.layer == layer && (spec.evidence)(c.rule));
+        let state = if !seen.contains(&layer) || !checked {
             State::Unknown
         } else if evidence.iter().any(|f| f.rule.severity >= Severity::High) {
             State::Missing
