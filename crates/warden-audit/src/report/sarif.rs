@@ -20,7 +20,7 @@ pub fn sarif(audit: &Audit, version: &str) -> Value {
                 "shortDescription": {"text": r.title},
                 "fullDescription": {"text": r.why},
                 "help": {"text": format!("{}\n\nFix:\n{}", r.why, r.fix), "markdown": format!("{}\n\n**Fix:**\n\n```\n{}\n```\n\nEquivalent: {}", r.why, r.fix, r.equivalents.join(", "))},
-                "helpUri": format!("https://github.com/warden-ml/warden/blob/main/docs/audit.md#{}", r.id),
+                "helpUri": format!("https://github.com/warden-ml/warden/blob/main/docs/posture-audit.md#{}", r.id),
                 "defaultConfiguration": {"level": level(r.severity)},
                 "properties": {
                     "tags": ["security", r.layer.as_str(), r.stride.as_str(), r.threat.as_str()],
