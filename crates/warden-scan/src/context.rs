@@ -45,6 +45,9 @@ pub enum NameKind {
     Pickle,
     /// PyTorch tar's `storages` and `tensors`: pickles with raw bytes between them.
     Interleaved,
+    /// The `config.json` of a zip, which Keras 3 reads as the model's config whatever the
+    /// order of its keys: any JSON object there is parsed.
+    KerasConfig,
 }
 
 /// What is known about a stream before reading it.

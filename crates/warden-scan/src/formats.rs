@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::{archive, onnx, pickle};
+use crate::{archive, keras, onnx, pickle};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -26,6 +26,12 @@ pub enum Format {
     Zlib,
     Safetensors,
     Onnx,
+    /// A Keras 3 `.keras` zip: `config.json` holds a Keras model config.
+    Keras,
+    /// A Keras model config as JSON (`model.to_json()`, a `.keras` zip's `config.json`).
+    KerasJson,
+    /// HDF5, legacy Keras `.h5` models among others: searched for Keras configs.
+    Hdf5,
 }
 
 impl Format {
@@ -44,6 +50,9 @@ impl Format {
             Format::Zlib => "zlib",
             Format::Safetensors => "safetensors",
             Format::Onnx => "onnx",
+            Format::Keras => "keras",
+            Format::KerasJson => "keras-json",
+            Format::Hdf5 => "hdf5",
         }
     }
 
@@ -68,6 +77,8 @@ pub fn detect(prefix: &[u8], complete: bool) -> Format {
         Format::Zip
     } else if archive::tar::is_tar_header(prefix) {
         Format::Tar
+    } else if keras::is_hdf5(prefix) {
+        Format::Hdf5
     } else if prefix.starts_with(b"\x1f\x8b\x08") {
         Format::Gzip
     } else if is_zlib(prefix) {
@@ -76,6 +87,8 @@ pub fn detect(prefix: &[u8], complete: bool) -> Format {
         Format::PytorchLegacy
     } else if is_safetensors(prefix) {
         Format::Safetensors
+    } else if keras::looks_like_config(prefix) {
+        Format::KerasJson
     } else if pickle::looks_like_pickle(prefix, complete) {
         Format::Pickle
     } else if onnx::looks_like_onnx(prefix, complete) {
@@ -109,6 +122,11 @@ mod tests {
         assert_eq!(detect(b"\x80\x04\x95", false), Format::Pickle);
         assert_eq!(detect(TORCH_LEGACY_MAGIC, false), Format::PytorchLegacy);
         assert_eq!(detect(b"\x02\x00\x00\x00\x00\x00\x00\x00{}", true), Format::Safetensors);
+        assert_eq!(detect(b"\x89HDF\r\n\x1a\n\x00", false), Format::Hdf5);
+        let mut user_block = vec![0u8; 512];
+        user_block.extend_from_slice(b"\x89HDF\r\n\x1a\n");
+        assert_eq!(detect(&user_block, true), Format::Hdf5);
+        assert_eq!(detect(b" {\"module\": \"keras\", \"class_name\": \"Sequential\"", false), Format::KerasJson);
     }
 
     #[test]

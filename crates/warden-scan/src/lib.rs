@@ -20,6 +20,7 @@
 mod archive;
 mod context;
 mod formats;
+mod keras;
 mod npy;
 mod onnx;
 mod options;

@@ -22,6 +22,8 @@ pub struct Options {
     pub max_findings: usize,
     /// Largest plausible ONNX tensor, in bytes.
     pub max_tensor_bytes: u64,
+    /// Largest Keras config (JSON) parsed, in bytes; a bigger one is a per-file error.
+    pub max_json_bytes: u64,
     /// Depth of subdirectories followed when scanning a directory.
     pub max_dir_depth: u32,
     pub pickle: pickle::Limits,
@@ -40,6 +42,7 @@ impl Default for Options {
             ratio_floor: 16 << 20,
             max_findings: 1000,
             max_tensor_bytes: 64 << 30,
+            max_json_bytes: 64 << 20,
             max_dir_depth: 64,
             pickle: pickle::Limits::default(),
             progress: None,

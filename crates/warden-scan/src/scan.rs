@@ -18,7 +18,7 @@ use crate::progress::{FileTally, Tracked};
 use crate::report::{FileReport, Report};
 use crate::rules;
 use crate::source::Src;
-use crate::{npy, onnx, safetensors};
+use crate::{keras, npy, onnx, safetensors};
 
 /// Scans a file, or every file under a directory (subdirectories included, symbolic links to
 /// files followed, to directories not).
@@ -137,8 +137,16 @@ fn scan_file_in(cx: &mut Cx, path: &Path) -> io::Result<()> {
 pub fn scan_stream(cx: &mut Cx, reader: &mut dyn Read, loc: &Loc, hint: Hint) -> io::Result<Format> {
     let (prefix, complete) = read_prefix(reader)?;
     let mut format = formats::detect(&prefix, complete);
-    if format == Format::Unknown && hint.kind != NameKind::Plain && !prefix.is_empty() {
-        format = Format::Pickle;
+    if format == Format::Unknown && !prefix.is_empty() {
+        match hint.kind {
+            NameKind::Plain => {}
+            NameKind::KerasConfig => {
+                if keras::starts_like_object(&prefix) {
+                    format = Format::KerasJson;
+                }
+            }
+            NameKind::Pickle | NameKind::Interleaved => format = Format::Pickle,
+        }
     }
     let mut reader = BufReader::new(Cursor::new(prefix).chain(reader));
     scan_detected(cx, format, &mut reader, loc, hint)
@@ -160,6 +168,8 @@ fn scan_detected(cx: &mut Cx, format: Format, reader: &mut dyn BufRead, loc: &Lo
         Format::Npy => scan_npy(cx, reader, loc)?,
         Format::Safetensors => scan_safetensors(cx, reader, loc, hint.known_len)?,
         Format::Onnx => scan_onnx(cx, reader, loc)?,
+        Format::KerasJson => return keras::scan_json(cx, reader, loc),
+        Format::Hdf5 => keras::scan_hdf5(cx, reader, loc)?,
         Format::Zip => return spool_zip(cx, reader, loc),
         Format::Tar => return tar::scan(cx, reader, loc),
         Format::Gzip | Format::Zlib => return decompress(cx, format, reader, loc, hint),

@@ -410,6 +410,200 @@ def archives():
           "tar")
 
 
+def zip_symlink(name, target):
+    """A zip member that unzip (not Python's zipfile) extracts as a symbolic link."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.create_system = 3
+    info.external_attr = (0o120777 << 16)
+    return info, target
+
+
+def zip_infos(members):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info, data in members:
+            z.writestr(info, data)
+    return out.getvalue()
+
+
+def tar_entries(entries, fmt=tarfile.USTAR_FORMAT):
+    """Tar members of any type: (name, data) for files, (name, type, linkname) for links."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=fmt) as t:
+        for entry in entries:
+            info = tarfile.TarInfo(entry[0])
+            info.mtime, info.mode = 0, 0o644
+            if len(entry) == 3:
+                info.type, info.linkname = entry[1], entry[2]
+                t.addfile(info)
+            else:
+                info.size = len(entry[1])
+                t.addfile(info, io.BytesIO(entry[1]))
+    return out.getvalue()
+
+
+def traversal():
+    """Members that extraction writes outside the target directory (WS013)."""
+    script = b"#!/bin/sh\necho pwned\n"
+    write("archive/zip_slip.zip", zip_bytes([("../../../tmp/evil.sh", script), ("/etc/cron.d/evil", script),
+                                             ("ok.txt", b"fine\n")]), "zip", ["WS013"])
+    write("archive/zip_symlink.zip",
+          zip_infos([zip_symlink("link", "../../../../etc/passwd"), zip_symlink("inside", "sub/target"),
+                     (zipfile.ZipInfo("sub/target", date_time=ZIP_DATE), b"x")]), "zip", ["WS013"])
+    slip = tar_bytes([("../evil.pkl", EVIL_P2)])
+    write("archive/tar_slip.tar", slip, "tar", ["WS001", "WS013"], ["posix.system"], members=["../evil.pkl"])
+    write("archive/tar_slip.tar.gz", gzip.compress(slip, mtime=0), "gzip", ["WS001", "WS013"], ["posix.system"],
+          members=["../evil.pkl"])
+    write("archive/tar_absolute.tar", tar_entries([("/etc/cron.d/evil", script)]), "tar", ["WS013"])
+    # A link out, then a file written through it; a hard link out.
+    write("archive/tar_links.tar",
+          tar_entries([("etc", tarfile.SYMTYPE, "/etc"), ("etc/cron.d/evil", script),
+                       ("shadow", tarfile.LNKTYPE, "../../etc/shadow")]), "tar", ["WS013"])
+    # A link target longer than the header's 100 bytes, in a PAX record.
+    write("archive/tar_pax_linkpath.tar",
+          tar_entries([("deep", tarfile.SYMTYPE, "../" * 40 + "etc/passwd")], tarfile.PAX_FORMAT), "tar", ["WS013"])
+    # Links that stay inside: a versioned directory and a hard link to a member.
+    write("archive/tar_links_ok.tar",
+          tar_entries([("v1/notes.txt", b"hello\n"), ("current", tarfile.SYMTYPE, "v1"),
+                       ("v1/up", tarfile.SYMTYPE, "../v1/notes.txt"), ("copy.txt", tarfile.LNKTYPE, "v1/notes.txt")]),
+          "tar")
+
+
+# --- Keras -----------------------------------------------------------------------------------
+
+# base64 of marshal.dumps of a lambda's code object, as Keras' func_dump writes it. A stand-in
+# of the right shape: never decoded, never loaded.
+BYTECODE = "4wEAAAAAAAAAAAAAAAEAAAACAAAAQwAAAHMIAAAAfABkARQAUwApAk7pAgAAAKkAKQHaAXhyAQAAAHIBAAAA\n"
+DTYPE = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
+
+
+def k3_layer(cls, name, module="keras.layers", **config):
+    return {"module": module, "class_name": cls,
+            "config": {"name": name, "trainable": True, "dtype": DTYPE, **config},
+            "registered_name": None if module.startswith("keras") else f"custom>{cls}",
+            "build_config": {"input_shape": [None, 4]}}
+
+
+def k3_model(*layers):
+    """A Keras 3 Sequential model's config.json."""
+    inputs = {"module": "keras.layers", "class_name": "InputLayer",
+              "config": {"batch_shape": [None, 4], "dtype": "float32", "sparse": False, "name": "input_layer"},
+              "registered_name": None}
+    return {"module": "keras", "class_name": "Sequential",
+            "config": {"name": "sequential", "trainable": True, "dtype": DTYPE, "layers": [inputs, *layers]},
+            "registered_name": None, "build_config": {"input_shape": [None, 4]},
+            "compile_config": {"optimizer": {"module": "keras.optimizers", "class_name": "Adam",
+                                             "config": {"name": "adam", "learning_rate": 0.001},
+                                             "registered_name": None}, "loss": "mse"}}
+
+
+def k3_dense(name):
+    return k3_layer("Dense", name, units=4, activation="relu", use_bias=True)
+
+
+def k3_lambda(name, function, **config):
+    return k3_layer("Lambda", name, function=function, output_shape=None, arguments={}, **config)
+
+
+def k3_function(module, name):
+    return {"module": module, "class_name": "function", "config": name, "registered_name": "function"}
+
+
+K3_BYTECODE = {"class_name": "__lambda__", "config": {"code": BYTECODE, "defaults": None, "closure": None}}
+# The weights of a .keras file: an HDF5 file without a model config (a signature suffices).
+WEIGHTS_H5 = b"\x89HDF\r\n\x1a\n" + bytes(56)
+
+
+def keras_zip(config_json):
+    if not isinstance(config_json, (bytes, str)):
+        config_json = json.dumps(config_json)
+    metadata = json.dumps({"keras_version": "3.6.0", "date_saved": "2024-01-01@00:00:00"})
+    return zip_bytes([("metadata.json", metadata), ("config.json", config_json), ("model.weights.h5", WEIGHTS_H5)],
+                     zipfile.ZIP_DEFLATED)
+
+
+def reordered(value):
+    """The same JSON value with the keys of every object in reverse order."""
+    if isinstance(value, dict):
+        return {k: reordered(v) for k, v in reversed(list(value.items()))}
+    if isinstance(value, list):
+        return [reordered(v) for v in value]
+    return value
+
+
+def k2_lambda(name):
+    """A Lambda layer as tf.keras 2 writes it: the lambda as [bytecode, defaults, closure]."""
+    return {"class_name": "Lambda",
+            "config": {"name": name, "trainable": True, "dtype": "float32", "function": [BYTECODE, None, None],
+                       "function_type": "lambda", "module": "__main__", "output_shape": None,
+                       "output_shape_type": "raw", "output_shape_module": None, "arguments": {}}}
+
+
+def k2_model(*layers):
+    dense = {"class_name": "Dense", "config": {"name": "dense", "trainable": True, "units": 4, "activation": "relu"}}
+    return {"class_name": "Sequential", "config": {"name": "sequential", "layers": [dense, *layers]},
+            "keras_version": "2.15.0", "backend": "tensorflow"}
+
+
+def h5_attribute(name, value):
+    """An HDF5 attribute message, version 1, holding `value` as a fixed-length string (as h5py
+    2 wrote `f.attrs[name] = json.dumps(config).encode()`): version, reserved, name size,
+    datatype size, dataspace size, the name, a string datatype and a scalar dataspace, each
+    padded to 8 bytes, then the value."""
+    name = name.encode() + b"\0"
+    padded = name + bytes(-len(name) % 8)
+    datatype = struct.pack("<BBBBI", 0x13, 0, 0, 0, len(value))
+    dataspace = struct.pack("<BBBBI", 1, 0, 0, 0, 0)
+    return struct.pack("<BBHHH", 1, 0, len(name), len(datatype), len(dataspace)) + padded + datatype + dataspace + value
+
+
+def h5_file(config):
+    """A file that starts like HDF5 (signature and a version 0 superblock's first bytes) and
+    holds the attributes legacy Keras writes, as an object header's messages would."""
+    superblock = b"\x89HDF\r\n\x1a\n" + bytes([0, 0, 0, 0, 0, 8, 8, 0]) + bytes(80)
+    attrs = h5_attribute("keras_version", b"2.15.0") + h5_attribute("backend", b"tensorflow")
+    attrs += h5_attribute("model_config", json.dumps(config).encode())
+    return superblock + attrs + bytes(256)
+
+
+def keras_files():
+    clean = k3_model(k3_dense("dense"), k3_dense("dense_1"))
+    write("keras/clean.keras", keras_zip(clean), "keras")
+    write("keras/lambda_bytecode.keras", keras_zip(k3_model(k3_dense("dense"), k3_lambda("lambda", K3_BYTECODE))),
+          "keras", ["WS014"], members=["config.json"])
+    write("keras/lambda_named.keras", keras_zip(k3_model(k3_lambda("scale", k3_function("mylib.ops", "scale")))),
+          "keras", ["WS011"], members=["config.json"])
+    write("keras/custom_object.keras", keras_zip(k3_model(k3_layer("Gate", "gate", module="mylib.layers"))),
+          "keras", ["WS012"], members=["config.json"])
+    # CVE-2025-9906's first step turns safe_mode off; its second loads a model with it off.
+    bypass = k3_model(k3_lambda("unsafe", k3_function("keras.config", "enable_unsafe_deserialization")),
+                      k3_lambda("load", k3_function("keras.models", "load_model")))
+    write("keras/safe_mode_bypass.keras", keras_zip(bypass), "keras", ["WS014"], members=["config.json"])
+    evil = k3_model(k3_dense("dense"), k3_lambda("lambda", K3_BYTECODE))
+    write("keras/reordered.keras", keras_zip(reordered(evil)), "keras", ["WS014"], members=["config.json"])
+    text = json.dumps(evil)
+    write("keras/truncated.keras", keras_zip(text[:text.index('"build_config"', text.index("__lambda__"))]),
+          "keras", ["WS014"], error=True, members=["config.json"])
+    write("keras/deep_nesting.keras", keras_zip('{"class_name": "Sequential", "config": ' + "[" * 100_000),
+          "keras", error=True)
+    write("keras/not_keras.zip", zip_bytes([("config.json", '{"hidden_size": 8, "model_type": "bert"}'),
+                                            ("model.safetensors", safetensors_file({}, 0))]), "zip")
+    # model.to_json() of tf.keras 2, a file of its own.
+    write("keras/model.json", json.dumps(k2_model(k2_lambda("lambda"))).encode(), "keras-json", ["WS014"])
+    write("keras/lambda.h5", h5_file(reordered(k2_model(k2_lambda("lambda")))), "hdf5", ["WS014"])
+    write("keras/clean.h5", h5_file(k2_model()), "hdf5")
+    # Real HDF5 files from h5py (tests/h5py/make_h5py.py), committed there.
+    h5py_dir = os.path.join(os.path.dirname(OUT), "h5py")
+    for name in sorted(os.listdir(h5py_dir)):
+        if name.endswith(".h5"):
+            with open(os.path.join(h5py_dir, name), "rb") as f:
+                data = f.read()
+            write(f"keras/h5py/{name}", data, "hdf5", [] if name.startswith("clean") else ["WS014"])
+    bundle = tar_bytes([("models/evil.keras", keras_zip(evil)), ("models/lambda.h5", h5_file(k2_model(k2_lambda("l"))))])
+    write("keras/models.tar.gz", gzip.compress(bundle, mtime=0), "gzip", ["WS014"],
+          members=["models/evil.keras!config.json", "models/lambda.h5"])
+
+
 def misc():
     write("misc/readme.txt", b"Licensed under the Apache License, Version 2.0\n", "unknown")
     write("misc/code.py", b"class Foo:\n    pass\n", "unknown")
@@ -423,7 +617,7 @@ def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
     os.makedirs(OUT)
-    for make in (pickles, pytorch, numpy_files, safetensors, onnx_files, archives, misc):
+    for make in (pickles, pytorch, numpy_files, safetensors, onnx_files, archives, traversal, keras_files, misc):
         make()
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(EXPECTED, f, indent=1, sort_keys=True)

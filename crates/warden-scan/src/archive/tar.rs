@@ -21,10 +21,12 @@ pub fn is_tar_header(block: &[u8]) -> bool {
     block.len() >= BLOCK as usize && block[257..262] == *b"ustar" && checksum_ok(&block[..BLOCK as usize])
 }
 
-/// Scans every regular member; returns `PytorchTar` for PyTorch's oldest format.
+/// Scans every regular member and checks every member's name and link target; returns
+/// `PytorchTar` for PyTorch's oldest format.
 pub fn scan(cx: &mut Cx, reader: &mut dyn BufRead, loc: &Loc) -> io::Result<Format> {
     let mut src = Src::new(reader);
-    let mut next_name: Option<String> = None;
+    let (mut next_name, mut next_link): (Option<String>, Option<String>) = (None, None);
+    let mut links = rules::Links::default();
     let (mut members, mut torch_pickle, mut torch_storages) = (0u64, false, false);
     let ratio = Ratio { max: cx.options.max_ratio, floor: cx.options.ratio_floor };
     loop {
@@ -32,8 +34,9 @@ pub fn scan(cx: &mut Cx, reader: &mut dyn BufRead, loc: &Loc) -> io::Result<Form
         if !read_block(&mut src, &mut header)? || header.iter().all(|&b| b == 0) {
             break;
         }
+        let header_at = src.pos() - BLOCK;
         if !checksum_ok(&header) {
-            cx.error(loc, format!("corrupt tar header at byte {}", src.pos() - BLOCK));
+            cx.error(loc, format!("corrupt tar header at byte {header_at}"));
             break;
         }
         let Some(size) = parse_number(&header[124..136]) else {
@@ -49,9 +52,14 @@ pub fn scan(cx: &mut Cx, reader: &mut dyn BufRead, loc: &Loc) -> io::Result<Form
                 next_name = Some(read_text(&mut src, size, MAX_NAME, padded)?);
                 continue;
             }
+            b'K' => {
+                next_link = Some(read_text(&mut src, size, MAX_NAME, padded)?);
+                continue;
+            }
             b'x' => {
                 let records = read_text(&mut src, size, MAX_PAX, padded)?;
-                next_name = pax_path(&records).or(next_name);
+                next_name = pax_record(&records, "path").or(next_name);
+                next_link = pax_record(&records, "linkpath").or(next_link);
                 continue;
             }
             _ => {}
@@ -63,6 +71,10 @@ pub fn scan(cx: &mut Cx, reader: &mut dyn BufRead, loc: &Loc) -> io::Result<Form
             break;
         }
         let name = next_name.take().unwrap_or_else(|| header_name(&header));
+        let link = next_link.take().unwrap_or_else(|| c_string(&header[157..257]));
+        if header[156] != b'g' {
+            check_member(cx, loc, &mut links, &name, header[156], &link, header_at);
+        }
         if !matches!(header[156], b'0' | 0 | b'7') {
             src.skip(padded)?;
             continue;
@@ -85,6 +97,25 @@ pub fn scan(cx: &mut Cx, reader: &mut dyn BufRead, loc: &Loc) -> io::Result<Form
         src.skip(padded - read)?;
     }
     Ok(if torch_pickle && torch_storages { Format::PytorchTar } else { Format::Tar })
+}
+
+/// WS013: a member whose name is absolute, climbs out with `..` or goes through a symbolic
+/// link member seen before it; a link whose target leaves the extraction directory.
+fn check_member(cx: &mut Cx, loc: &Loc, links: &mut rules::Links, name: &str, kind: u8, link: &str, at: u64) {
+    let mut problems = Vec::new();
+    problems.extend(rules::name_problem(name).or_else(|| {
+        let through = links.through(name)?;
+        Some(format!("member `{name}` is written through the symbolic link member `{through}`"))
+    }));
+    if matches!(kind, b'1' | b'2') {
+        problems.extend(rules::link_problem(name, link, kind == b'1'));
+    }
+    if kind == b'2' {
+        links.add(name);
+    }
+    for problem in problems {
+        cx.add(&rules::ARCHIVE_PATH_TRAVERSAL, loc, problem, Some(at), None);
+    }
 }
 
 /// What a member's name says: PyTorch tar's `pickle` and `sys_info` are single pickles, its
@@ -115,15 +146,15 @@ fn read_text(src: &mut Src, size: u64, keep: usize, padded: u64) -> io::Result<S
     Ok(String::from_utf8_lossy(text).into_owned())
 }
 
-/// The `path` record of a PAX extended header (`"%d path=%s\n"` records).
-fn pax_path(records: &str) -> Option<String> {
+/// A record of a PAX extended header (`"%d key=value\n"` records): `path`, `linkpath`.
+fn pax_record(records: &str, key: &str) -> Option<String> {
     let mut rest = records;
     while let Some((len, _)) = rest.split_once(' ') {
         let len: usize = len.parse().ok()?;
         let record = rest.get(..len)?;
         let (_, kv) = record.split_once(' ')?;
-        if let Some(path) = kv.strip_prefix("path=") {
-            return Some(path.trim_end_matches('\n').to_owned());
+        if let Some(value) = kv.strip_prefix(key).and_then(|rest| rest.strip_prefix('=')) {
+            return Some(value.trim_end_matches('\n').to_owned());
         }
         rest = &rest[len..];
     }
@@ -186,8 +217,10 @@ mod tests {
 
     #[test]
     fn pax_records() {
-        assert_eq!(pax_path("20 mtime=1234567890\n16 path=a/b.pkl\n"), Some("a/b.pkl".into()));
-        assert_eq!(pax_path("garbage"), None);
-        assert_eq!(pax_path("999 path=x\n"), None);
+        let records = "20 mtime=1234567890\n16 path=a/b.pkl\n20 linkpath=../../x\n";
+        assert_eq!(pax_record(records, "path"), Some("a/b.pkl".into()));
+        assert_eq!(pax_record(records, "linkpath"), Some("../../x".into()));
+        assert_eq!(pax_record("garbage", "path"), None);
+        assert_eq!(pax_record("999 path=x\n", "path"), None);
     }
 }

@@ -1,5 +1,6 @@
-//! Zip archives (PyTorch zip, npz, plain zip): every member is scanned by content, with
-//! limits checked before the central directory is even parsed.
+//! Zip archives (PyTorch zip, npz, Keras 3, plain zip): every member is scanned by content,
+//! with limits checked before the central directory is even parsed, and every member name
+//! and symbolic link checked for paths that leave the extraction directory.
 
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -11,7 +12,11 @@ use crate::formats::Format;
 use crate::rules;
 use crate::scan;
 
-/// Scans a zip; returns `PytorchZip` or `Npz` when the member names say so.
+/// Bytes read of a symbolic link member's target.
+const MAX_LINK: u64 = 4096;
+
+/// Scans a zip; returns `PytorchZip` or `Npz` when the member names say so, `Keras` when its
+/// `config.json` is a Keras model config.
 pub fn scan<R: Read + Seek>(cx: &mut Cx, mut reader: R, loc: &Loc) -> io::Result<Format> {
     let max = cx.options.max_members;
     if let Some(declared) = declared_entries(&mut reader)?.filter(|&n| n > max) {
@@ -37,11 +42,15 @@ pub fn scan<R: Read + Seek>(cx: &mut Cx, mut reader: R, loc: &Loc) -> io::Result
     }
     let format = kind_of(zip.file_names());
     let ratio = Ratio { max: cx.options.max_ratio, floor: cx.options.ratio_floor };
+    let mut links = rules::Links::default();
+    let mut keras = false;
     for i in 0..zip.len() {
         if cx.exhausted() {
             break;
         }
         let name = zip.name_for_index(i).unwrap_or_default().to_owned();
+        let header = zip.by_index_raw(i).ok().map(|file| file.header_start());
+        check_name(cx, loc, &links, &name, header);
         let child = loc.member(&name);
         let mut file = match zip.by_index(i) {
             Ok(file) => file,
@@ -50,6 +59,20 @@ pub fn scan<R: Read + Seek>(cx: &mut Cx, mut reader: R, loc: &Loc) -> io::Result
                 continue;
             }
         };
+        if file.is_symlink() {
+            let mut target = Vec::new();
+            let mut member = Limited::new(&mut file, cx.budget.clone(), Compressed::No, ratio);
+            if let Err(e) = member.by_ref().take(MAX_LINK).read_to_end(&mut target) {
+                cx.fail(&child, e);
+                continue;
+            }
+            let target = String::from_utf8_lossy(&target);
+            if let Some(problem) = rules::link_problem(&name, &target, false) {
+                cx.add(&rules::ARCHIVE_PATH_TRAVERSAL, loc, problem, header, None);
+            }
+            links.add(&name);
+            continue;
+        }
         if !file.is_file() {
             continue;
         }
@@ -59,16 +82,36 @@ pub fn scan<R: Read + Seek>(cx: &mut Cx, mut reader: R, loc: &Loc) -> io::Result
         };
         let hint = Hint { known_len: Some(file.size()), kind: name_kind(&name) };
         let mut member = Limited::new(&mut file, cx.budget.clone(), compressed, ratio);
-        if let Err(e) = scan::scan_stream(cx, &mut member, &child, hint) {
-            cx.fail(&child, e);
+        match scan::scan_stream(cx, &mut member, &child, hint) {
+            Ok(Format::KerasJson) => keras |= hint.kind == NameKind::KerasConfig,
+            Ok(_) => {}
+            Err(e) => cx.fail(&child, e),
         }
     }
-    Ok(format)
+    Ok(if keras && format == Format::Zip { Format::Keras } else { format })
+}
+
+/// WS013 for a member whose name is absolute, climbs out with `..`, or goes through a
+/// symbolic link member seen before it. `offset` is that of its local header.
+fn check_name(cx: &mut Cx, loc: &Loc, links: &rules::Links, name: &str, offset: Option<u64>) {
+    let problem = rules::name_problem(name).or_else(|| {
+        let link = links.through(name)?;
+        Some(format!("member `{name}` is written through the symbolic link member `{link}`"))
+    });
+    if let Some(problem) = problem {
+        cx.add(&rules::ARCHIVE_PATH_TRAVERSAL, loc, problem, offset, None);
+    }
 }
 
 fn name_kind(name: &str) -> NameKind {
     let pickle = [".pkl", ".pickle", ".joblib"].iter().any(|ext| name.ends_with(ext));
-    if pickle { NameKind::Pickle } else { NameKind::Plain }
+    if pickle {
+        NameKind::Pickle
+    } else if name == "config.json" {
+        NameKind::KerasConfig
+    } else {
+        NameKind::Plain
+    }
 }
 
 fn kind_of<'a>(names: impl Iterator<Item = &'a str>) -> Format {

@@ -11,6 +11,10 @@ mod ws007_archive_limits;
 mod ws008_onnx_external_data;
 mod ws009_onnx_custom_domain;
 mod ws010_onnx_tensor_size;
+mod ws011_keras_lambda_layer;
+mod ws012_keras_custom_object;
+mod ws013_archive_path_traversal;
+mod ws014_keras_embedded_code;
 
 use serde::Serialize;
 
@@ -24,6 +28,10 @@ pub use ws007_archive_limits::ARCHIVE_LIMITS;
 pub use ws008_onnx_external_data::{ONNX_EXTERNAL_DATA, external_data_problem};
 pub use ws009_onnx_custom_domain::{ONNX_CUSTOM_DOMAIN, is_standard_domain};
 pub use ws010_onnx_tensor_size::ONNX_TENSOR_SIZE;
+pub use ws011_keras_lambda_layer::KERAS_LAMBDA_LAYER;
+pub use ws012_keras_custom_object::{KERAS_CUSTOM_OBJECT, is_keras_module};
+pub use ws013_archive_path_traversal::{ARCHIVE_PATH_TRAVERSAL, Links, link_problem, name_problem};
+pub use ws014_keras_embedded_code::{KERAS_EMBEDDED_CODE, is_keras_gadget};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -64,7 +72,7 @@ pub struct Rule {
 }
 
 /// Every rule, in id order.
-pub fn all() -> [&'static Rule; 10] {
+pub fn all() -> [&'static Rule; 14] {
     [
         &DANGEROUS_GLOBAL,
         &UNKNOWN_GLOBAL,
@@ -76,6 +84,10 @@ pub fn all() -> [&'static Rule; 10] {
         &ONNX_EXTERNAL_DATA,
         &ONNX_CUSTOM_DOMAIN,
         &ONNX_TENSOR_SIZE,
+        &KERAS_LAMBDA_LAYER,
+        &KERAS_CUSTOM_OBJECT,
+        &ARCHIVE_PATH_TRAVERSAL,
+        &KERAS_EMBEDDED_CODE,
     ]
 }
 

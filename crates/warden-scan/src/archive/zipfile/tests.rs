@@ -120,3 +120,70 @@ fn garbage_is_an_error_not_a_panic() {
     let report = scan_bytes(b"PK\x03\x04 not really a zip".to_vec(), &Options::default());
     assert!(report.error.is_some_and(|e| e.contains("unreadable zip")));
 }
+
+#[test]
+fn traversing_names_are_reported_with_their_header_offset() {
+    let bytes = zip_of(&[
+        ("ok.txt", b"fine", STORED),
+        ("../../evil.sh", b"echo", DEFLATED),
+        ("/etc/cron.d/x", b"echo", STORED),
+        ("C:\\Windows\\x", b"echo", STORED),
+        ("a/..\\..\\y", b"echo", STORED),
+    ]);
+    let report = scan_bytes(bytes.clone(), &Options::default());
+    let found: Vec<(&str, Option<u64>)> = report.findings.iter().map(|f| (f.rule.id, f.offset)).collect();
+    let header = |name: &str| bytes.windows(name.len()).position(|w| w == name.as_bytes()).unwrap() as u64 - 30;
+    assert_eq!(
+        found,
+        [
+            ("WS013", Some(header("../../evil.sh"))),
+            ("WS013", Some(header("/etc/cron.d/x"))),
+            ("WS013", Some(header("C:\\Windows\\x"))),
+            ("WS013", Some(header("a/..\\..\\y"))),
+        ]
+    );
+    assert!(report.findings[0].message.contains("`../../evil.sh`"));
+    assert_eq!(report.findings[0].member, None, "the finding is the archive's");
+}
+
+#[test]
+fn symbolic_links_out_and_members_written_through_them() {
+    let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default();
+    writer.add_symlink("etc", "/etc", options).unwrap();
+    writer.add_symlink("up", "sub/../..", options).unwrap();
+    writer.add_symlink("sub/ok", "../data.bin", options).unwrap();
+    writer.start_file("etc/cron.d/x", options).unwrap();
+    writer.write_all(b"echo").unwrap();
+    writer.start_file("data.bin", options).unwrap();
+    writer.write_all(b"1234").unwrap();
+    let report = scan_bytes(writer.finish().unwrap().into_inner(), &Options::default());
+    let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "symbolic link `etc` points to the absolute path `/etc`",
+            "symbolic link `up` points outside the extraction directory: `sub/../..`",
+            "member `etc/cron.d/x` is written through the symbolic link member `etc`",
+        ]
+    );
+    assert!(report.findings.iter().all(|f| f.rule.id == "WS013"));
+}
+
+#[test]
+fn keras_zip_is_recognised_by_its_config_in_any_key_order() {
+    let config = br#"{"config": {"layers": [{"config": {"function": {"config": {"code": "4wEA"}, "class_name": "__lambda__"}, "name": "l"}, "class_name": "Lambda"}]}, "class_name": "Sequential"}"#;
+    let bytes = zip_of(&[("metadata.json", b"{}", STORED), ("config.json", config, DEFLATED)]);
+    let report = scan_bytes(bytes, &Options::default());
+    assert_eq!(report.format, Format::Keras);
+    assert_eq!(rules_of(&report), vec![("WS014", Some("config.json"))]);
+    // Only the root config.json counts, and JSON that is not a Keras config is nothing.
+    let bytes = zip_of(&[("sub/config.json", config, STORED)]);
+    assert_eq!(scan_bytes(bytes, &Options::default()).format, Format::Zip);
+    let bytes = zip_of(&[("config.json", b"{\"hidden_size\": 8}", STORED)]);
+    let report = scan_bytes(bytes, &Options::default());
+    assert_eq!((report.format, report.findings.len(), report.error), (Format::Zip, 0, None));
+    // A pickle named config.json is still a pickle.
+    let report = scan_bytes(zip_of(&[("config.json", EVIL, STORED)]), &Options::default());
+    assert_eq!(rules_of(&report), vec![("WS001", Some("config.json"))]);
+}
