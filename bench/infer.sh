@@ -12,7 +12,7 @@ threads=${3:-2}
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 # The same build as the test suite (dev-dependencies unify features), so it is built once.
-cargo build --release -q --workspace --all-targets
+cargo build --release -q --workspace --all-targets --features warden/onnxruntime
 
 dir=$(mktemp -d)
 pid=

@@ -25,7 +25,7 @@ apt_install() {
 command -v hyperfine >/dev/null || apt_install hyperfine
 [ -x /usr/bin/time ] || apt_install time
 
-cargo build --release -q -p warden >&2
+cargo build --release -q -p warden --features warden/onnxruntime >&2
 warden=target/release/warden
 
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >&2 || echo "note: could not create $venv" >&2
