@@ -4,6 +4,10 @@
 use super::Check;
 use crate::yaml::Pos;
 
+pub mod firewall;
+mod firewall_default_allow;
+mod firewall_inference_open;
+mod firewall_ssh_open;
 pub mod sshd;
 mod sshd_empty_passwords;
 mod sshd_forwarding;
@@ -22,6 +26,9 @@ mod sysctl_redirects;
 mod sysctl_spoofing;
 mod sysctl_syncookies;
 mod sysctl_sysrq;
+pub mod systemd;
+mod systemd_root;
+mod systemd_sandbox;
 
 pub static CHECKS: &[Check] = &[
     Check { rule: &sysctl_aslr::RULE, run: sysctl_aslr::check },
@@ -41,6 +48,11 @@ pub static CHECKS: &[Check] = &[
     Check { rule: &sshd_forwarding::RULE, run: sshd_forwarding::check },
     Check { rule: &sshd_timeouts::RULE, run: sshd_timeouts::check },
     Check { rule: &sshd_log_level::RULE, run: sshd_log_level::check },
+    Check { rule: &firewall_default_allow::RULE, run: firewall_default_allow::check },
+    Check { rule: &firewall_inference_open::RULE, run: firewall_inference_open::check },
+    Check { rule: &firewall_ssh_open::RULE, run: firewall_ssh_open::check },
+    Check { rule: &systemd_sandbox::RULE, run: systemd_sandbox::check },
+    Check { rule: &systemd_root::RULE, run: systemd_root::check },
 ];
 
 /// Line `line` (1-based) of `text`, at its first non-blank character.
