@@ -9,6 +9,7 @@ mod finding;
 pub mod input;
 pub mod keyvalue;
 pub mod kubernetes;
+pub mod live;
 pub mod report;
 mod rule;
 pub mod rules;

@@ -4,6 +4,7 @@
 use super::Check;
 use crate::yaml::Pos;
 
+mod file_permissions;
 pub mod firewall;
 mod firewall_default_allow;
 mod firewall_inference_open;
@@ -53,10 +54,33 @@ pub static CHECKS: &[Check] = &[
     Check { rule: &firewall_ssh_open::RULE, run: firewall_ssh_open::check },
     Check { rule: &systemd_sandbox::RULE, run: systemd_sandbox::check },
     Check { rule: &systemd_root::RULE, run: systemd_root::check },
+    Check { rule: &file_permissions::RULE, run: file_permissions::check },
 ];
 
 /// Line `line` (1-based) of `text`, at its first non-blank character.
 pub fn line_pos(text: &str, line: usize) -> Pos {
     let raw = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
     Pos { line, col: raw.len() - raw.trim_start().len() + 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Live mode reads every key a sysctl rule checks.
+    #[test]
+    fn live_mode_reads_every_checked_sysctl_key() {
+        let tables = [
+            super::sysctl_aslr::KEYS,
+            super::sysctl_kernel_pointers::KEYS,
+            super::sysctl_process_memory::KEYS,
+            super::sysctl_sysrq::KEYS,
+            super::sysctl_protected_files::KEYS,
+            super::sysctl_redirects::KEYS,
+            super::sysctl_spoofing::KEYS,
+            super::sysctl_log_martians::KEYS,
+            super::sysctl_syncookies::KEYS,
+        ];
+        for key in tables.iter().flat_map(|t| t.iter()) {
+            assert!(crate::live::SYSCTL_KEYS.contains(&key.key), "{} is not read in live mode", key.key);
+        }
+    }
 }
