@@ -1,0 +1,40 @@
+//! `readOnlyRootFilesystem` not true.
+
+use super::util::containers;
+use crate::context::Context;
+use crate::finding::Findings;
+use crate::rule::{Layer, Rule, Severity, Stride, Threat};
+
+pub static RULE: Rule = Rule {
+    id: "k8s-writable-root-filesystem",
+    title: "Container root filesystem is writable",
+    severity: Severity::Medium,
+    stride: Stride::Tampering,
+    threat: Threat::ContainerEscape,
+    layer: Layer::Kubernetes,
+    why: "A writable root filesystem lets an attacker who gets code execution drop tools, patch the server's code or configuration and persist until the pod is replaced. A model server needs to write only its state and scratch directories: mount those as volumes and make the rest read-only.",
+    fix: "securityContext:\n  readOnlyRootFilesystem: true\n# and an emptyDir for what must be written:\nvolumeMounts:\n  - {name: tmp, mountPath: /tmp}",
+    equivalents: &["CKV_K8S_22", "KSV014", "kube-score container-security-context-readonlyrootfilesystem"],
+};
+
+pub fn check(cx: &Context<'_>, out: &mut Findings) {
+    for c in containers(cx) {
+        match c.own_security(&["readOnlyRootFilesystem"]) {
+            Some((_, v)) if v.as_bool() == Some(true) => {}
+            Some((key, v)) => out.add(
+                &RULE,
+                &c.pod.file.path,
+                key.pos,
+                c.subject(),
+                format!("readOnlyRootFilesystem: {}", v.as_str().unwrap_or("?")),
+            ),
+            None => out.add(
+                &RULE,
+                &c.pod.file.path,
+                c.security_anchor(),
+                c.subject(),
+                "readOnlyRootFilesystem is not set: the root filesystem is writable",
+            ),
+        }
+    }
+}
