@@ -104,5 +104,3 @@ checks![
     warden_signatures_off,
     warden_metrics_public,
 ];
-#[cfg(test)]
-mod scratch;
