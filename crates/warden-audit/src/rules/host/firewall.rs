@@ -677,4 +677,26 @@ mod tests {
         assert_eq!(analyse("ENABLED=no\nLOGLEVEL=low\n").open_defaults.len(), 1);
         assert_eq!(analyse("DEFAULT_INPUT_POLICY=\"ACCEPT\"\n").open_defaults.len(), 1);
     }
+
+    #[test]
+    fn broken_input_never_panics() {
+        for text in [
+            "{{{{ }} ;; table",
+            "}}} table inet {",
+            "add rule",
+            "nft add rule inet",
+            "nft add chain inet fw input { type filter hook",
+            "ufw insert",
+            "ufw allow in on",
+            "ufw allow from",
+            "-A",
+            "-A INPUT --dport",
+            ":INPUT",
+            "table inet f { chain input { tcp dport { 1-99999, ssh } accept } }",
+            "\"unterminated",
+            "ufw allow 99999999/tcp",
+        ] {
+            let _ = analyse(text);
+        }
+    }
 }

@@ -258,6 +258,20 @@ mod tests {
     }
 
     #[test]
+    fn sshd_t_output_is_a_full_configuration() {
+        let files = [file(
+            "sshd -T",
+            "port 22\npermitrootlogin without-password\npasswordauthentication no\nx11forwarding yes\n",
+        )];
+        let cx = Context::new(&files);
+        let all = configs(&cx);
+        assert!(all[0].full);
+        let Some(Source::Set(_, e)) = all[0].get("PermitRootLogin", "prohibit-password") else { panic!() };
+        assert_eq!(e.value, "without-password");
+        assert!(matches!(all[0].get("LogLevel", "INFO"), Some(Source::Default("INFO"))));
+    }
+
+    #[test]
     fn sshd_times() {
         assert_eq!(seconds("90"), Some(90));
         assert_eq!(seconds("2m"), Some(120));
