@@ -15,8 +15,13 @@ use warden_audit::{Baseline, Inputs, Severity, report, rules};
 pub struct AuditArgs {
     /// Files or directories to audit (directories recursively); `-` reads standard
     /// input (e.g. `helm template . | warden audit -`).
-    #[arg(required_unless_present_any = ["list_rules", "explain"])]
+    #[arg(required_unless_present_any = ["list_rules", "explain", "host"])]
     paths: Vec<PathBuf>,
+    /// Audit the running host too: live sysctl values, `sshd -T`, firewall rules,
+    /// systemd units, Warden configs in /etc/warden, and the permissions of key,
+    /// state and model files.
+    #[arg(long)]
+    host: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -74,7 +79,12 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let baseline = args.baseline.as_deref().map(Baseline::read).transpose().map_err(anyhow::Error::msg)?;
-    let inputs = read_inputs(&args.paths)?;
+    let mut inputs = read_inputs(&args.paths)?;
+    if args.host {
+        let live = warden_audit::live::live_inputs(std::path::Path::new("/"));
+        inputs.files.extend(live.files);
+        inputs.errors.extend(live.errors);
+    }
     let audit = warden_audit::audit(inputs, baseline.as_ref());
     if let Some(path) = &args.write_baseline {
         let text = serde_json::to_string_pretty(&Baseline::of(&audit.findings))?;
