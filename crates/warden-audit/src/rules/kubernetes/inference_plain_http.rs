@@ -1,7 +1,7 @@
 //! The inference API served without TLS: a Service port that speaks plain HTTP to
 //! a model server, or an Ingress routing to one without a `tls` entry.
 
-use super::util::{Container, find, model_pods, model_servers, namespace, service_selects, strings};
+use super::util::{Container, Pod, find, model_servers, namespace, pods, service_selects, strings};
 use super::warden::{self, INSECURE_HTTP, Lookup};
 use crate::context::Context;
 use crate::finding::Findings;
@@ -32,14 +32,24 @@ pub fn metrics_port(port: &Node) -> bool {
             .any(|n| n.as_i64() == Some(9464) || n.as_str().is_some_and(|s| s.contains("metrics")))
 }
 
-/// The model-serving containers a Service sends traffic to.
-pub fn served<'a>(cx: &Context<'a>, service: &Object) -> Vec<Container<'a>> {
-    let selector = service.doc.path(&["spec", "selector"]);
-    model_pods(cx)
-        .into_iter()
-        .filter(|p| p.namespace() == namespace(service) && service_selects(selector, p.labels()))
-        .flat_map(|p| model_servers(cx, p))
-        .collect()
+/// Every model-serving pod of the set with its model-serving containers, found
+/// once per run: Services and Ingresses are matched against it.
+struct Models<'a>(Vec<(Pod<'a>, Vec<Container<'a>>)>);
+
+impl<'a> Models<'a> {
+    fn of(cx: &Context<'a>) -> Models<'a> {
+        Models(pods(cx).into_iter().map(|p| (p, model_servers(cx, p))).filter(|(_, c)| !c.is_empty()).collect())
+    }
+
+    /// The model-serving containers a Service sends traffic to.
+    fn served(&self, service: &Object) -> Vec<Container<'a>> {
+        let selector = service.doc.path(&["spec", "selector"]);
+        self.0
+            .iter()
+            .filter(|(p, _)| p.namespace() == namespace(service) && service_selects(selector, p.labels()))
+            .flat_map(|(_, containers)| containers.iter().copied())
+            .collect()
+    }
 }
 
 /// How a Service port says it speaks plain HTTP, if it does.
@@ -53,8 +63,8 @@ fn plain_port(port: &Node) -> Option<(&Node, String)> {
     (name == "http" || name.starts_with("http-")).then(|| (key, format!("port named {name}")))
 }
 
-fn check_service(cx: &Context<'_>, path: &str, service: &Object, out: &mut Findings) {
-    let servers = served(cx, service);
+fn check_service(cx: &Context<'_>, models: &Models<'_>, path: &str, service: &Object, out: &mut Findings) {
+    let servers = models.served(service);
     if servers.is_empty() {
         return;
     }
@@ -91,7 +101,7 @@ fn check_service(cx: &Context<'_>, path: &str, service: &Object, out: &mut Findi
     }
 }
 
-fn check_ingress(cx: &Context<'_>, path: &str, ingress: &Object, out: &mut Findings) {
+fn check_ingress(cx: &Context<'_>, models: &Models<'_>, path: &str, ingress: &Object, out: &mut Findings) {
     let Some(spec) = ingress.doc.get("spec") else { return };
     let tls = spec.get("tls").map(Node::items).unwrap_or_default();
     let covered = |host: Option<&str>| {
@@ -102,7 +112,7 @@ fn check_ingress(cx: &Context<'_>, path: &str, ingress: &Object, out: &mut Findi
     };
     let to_model = |backend: &Node| {
         let name = backend.path(&["service", "name"]).or_else(|| backend.get("serviceName")).and_then(Node::as_str);
-        name.and_then(|n| find(cx, "Service", namespace(ingress), n)).is_some_and(|(_, s)| !served(cx, s).is_empty())
+        name.and_then(|n| find(cx, "Service", namespace(ingress), n)).is_some_and(|(_, s)| !models.served(s).is_empty())
     };
     for rule in spec.get("rules").map(Node::items).unwrap_or_default() {
         let host = rule.get("host").and_then(Node::as_str);
@@ -135,10 +145,11 @@ fn check_ingress(cx: &Context<'_>, path: &str, ingress: &Object, out: &mut Findi
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Findings) {
+    let models = Models::of(cx);
     for (file, object) in cx.objects() {
         match object.kind.as_str() {
-            "Service" => check_service(cx, &file.path, object, out),
-            "Ingress" => check_ingress(cx, &file.path, object, out),
+            "Service" => check_service(cx, &models, &file.path, object, out),
+            "Ingress" => check_ingress(cx, &models, &file.path, object, out),
             _ => {}
         }
     }

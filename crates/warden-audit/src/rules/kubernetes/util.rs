@@ -153,7 +153,7 @@ pub fn namespace(object: &Object) -> &str {
     if object.namespace.is_empty() { "default" } else { &object.namespace }
 }
 
-/// The objects of `kind` in `namespace` named `name`.
+/// The object of `kind` named `name` in namespace `ns`.
 pub fn find<'a>(cx: &Context<'a>, kind: &str, ns: &str, name: &str) -> Option<(&'a File, &'a Object)> {
     cx.objects().find(|(_, o)| o.kind == kind && o.name == name && namespace(o) == ns)
 }

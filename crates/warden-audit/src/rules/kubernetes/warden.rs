@@ -318,3 +318,70 @@ pub fn setting<'a>(cx: &Context<'a>, c: &Container<'a>, key: Key) -> Lookup<'a> 
 pub fn containers<'a>(cx: &Context<'a>) -> Vec<Container<'a>> {
     super::util::containers(cx).into_iter().filter(|c| is_warden(cx, c)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Input;
+    use crate::kubernetes::objects;
+    use crate::yaml::{DEFAULT_BUDGET, parse};
+
+    const MANIFEST: &str = r#"apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: ml}
+data:
+  rate: "off"
+  config.toml: |
+    [models]
+    require_signature = false
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: scorer, namespace: ml}
+spec:
+  template:
+    spec:
+      containers:
+        - name: scorer
+          image: registry.example.com/ml/scorer:1.0
+          command: [sh, -c, "exec /usr/local/bin/warden serve --log-payloads --config /etc/scorer/warden.toml"]
+          env:
+            - name: WARDEN_LIMITS_RATE
+              valueFrom:
+                configMapKeyRef: {name: settings, key: rate}
+            - name: WARDEN_INSECURE_HTTP
+              valueFrom:
+                secretKeyRef: {name: elsewhere, key: tls}
+          volumeMounts:
+            - {name: config, mountPath: /etc/scorer}
+      volumes:
+        - name: config
+          projected:
+            sources:
+              - configMap:
+                  name: settings
+                  items: [{key: config.toml, path: warden.toml}]
+"#;
+
+    fn files() -> Vec<File> {
+        let objects = objects(&parse(MANIFEST, DEFAULT_BUDGET).unwrap());
+        vec![File { path: "scorer.yaml".into(), text: MANIFEST.into(), input: Input::Kubernetes(objects) }]
+    }
+
+    #[test]
+    fn every_source_of_a_setting() {
+        let files = files();
+        let cx = Context::new(&files);
+        let all = containers(&cx);
+        assert_eq!(all.len(), 1, "a shell script running warden is Warden");
+        let c = &all[0];
+        let Lookup::Set(payloads) = setting(&cx, c, LOG_PAYLOADS) else { panic!("--log-payloads in a script") };
+        assert_eq!((payloads.value.as_str(), payloads.pos.line), ("true", 19));
+        let Lookup::Set(rate) = setting(&cx, c, LIMITS_RATE) else { panic!("configMapKeyRef") };
+        assert_eq!((rate.value.as_str(), rate.pos.line), ("off", 5));
+        assert!(matches!(setting(&cx, c, INSECURE_HTTP), Lookup::Unknown), "a Secret the set cannot read");
+        let Lookup::Set(signatures) = setting(&cx, c, REQUIRE_SIGNATURE) else { panic!("projected item") };
+        assert_eq!((signatures.value.as_str(), signatures.pos.line, signatures.pos.col), ("false", 8, 5));
+        assert!(matches!(setting(&cx, c, METRICS_LISTEN), Lookup::Default));
+    }
+}
