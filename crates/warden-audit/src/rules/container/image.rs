@@ -291,7 +291,7 @@ pub fn key_values(args: &str) -> Vec<(String, String)> {
         if words.len() == 1 {
             return vec![(first.text.clone(), String::new())];
         }
-        let value = args.trim_start()[first.raw.len()..].trim();
+        let value = args.get(first.offset + first.raw.len()..).unwrap_or("").trim();
         return vec![(first.text.clone(), unquote(value))];
     }
     words
@@ -461,6 +461,26 @@ mod tests {
             [("A".into(), "1".into()), ("B".into(), "two words".into())]
         );
         assert_eq!(key_values(&b.stages[0].steps[2].ins.args), [("LEGACY".into(), "some value".into())]);
+    }
+
+    #[test]
+    fn odd_input_never_panics() {
+        assert_eq!(key_values(";é x"), [("é".into(), "x".into())]);
+        for text in [
+            "FROM\n",
+            "FROM a\nRUN <<\n",
+            "FROM a\nRUN <<EOF\n",
+            "FROM a\nCOPY <<-'X' <<Y /x\nX\n",
+            "FROM $\nFROM ${\nFROM ${A:-}\nCOPY --from= a b\n",
+            "FROM é AS é\nUSER\nRUN [\"sh\", \"-c\"]\nENV é\nADD\n",
+        ] {
+            let f = file(text);
+            let b = Build::of(&f, dockerfile(&f));
+            for step in b.shipped_steps() {
+                let _ = (step.commands(), sources(step), key_values(&step.ins.args));
+            }
+            let _ = external_images(&b);
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod curl_pipe_shell;
 mod expose_ssh;
 mod from_latest;
 mod from_unpinned_digest;
-mod image;
+pub(super) mod image;
 mod model_baked_in;
 mod no_healthcheck;
 mod package_signature_disabled;
