@@ -68,7 +68,18 @@ impl FailOn {
     }
 }
 
+/// Usage and input errors exit 2, as the findings' exit codes leave 1 for findings.
 pub fn run(args: AuditArgs) -> Result<ExitCode> {
+    match checked(args) {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn checked(args: AuditArgs) -> Result<ExitCode> {
     if args.list_rules {
         print!("{}", list_rules());
         return Ok(ExitCode::SUCCESS);

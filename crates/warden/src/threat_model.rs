@@ -30,7 +30,18 @@ enum Format {
     Html,
 }
 
+/// Usage and input errors exit 2, as the findings' exit codes leave 1 for findings.
 pub fn run(args: ThreatModelArgs) -> Result<ExitCode> {
+    match checked(args) {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn checked(args: ThreatModelArgs) -> Result<ExitCode> {
     let format = match (args.format, &args.output) {
         (Some(f), _) => f,
         (None, Some(path)) => match path.extension().and_then(|e| e.to_str()).unwrap_or("") {

@@ -1,0 +1,215 @@
+//! `warden audit` and `warden threat-model` as a user runs them: exit codes, the three
+//! formats (snapshots of a fixed input), standard input, suppressions and baselines,
+//! per-file errors that leave the rest audited, and the threat model's outputs.
+
+mod common;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{run, warden};
+use serde_json::Value;
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn snapshots() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audit")
+}
+
+/// A deployment with one finding of each severity the fixture holds, copied to a
+/// temp dir so paths in the output are stable (`deploy/...`).
+fn fixture(dir: &Path) -> PathBuf {
+    let deploy = dir.join("deploy");
+    std::fs::create_dir_all(&deploy).unwrap();
+    for name in ["pod.yaml", "warden.toml", "Dockerfile"] {
+        std::fs::copy(snapshots().join(name), deploy.join(name)).unwrap();
+    }
+    deploy
+}
+
+/// Runs warden in `dir` (so reported paths are relative); (exit code, stdout, stderr).
+fn in_dir(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = warden().args(args).current_dir(dir).output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+/// Compares with a committed snapshot; `WARDEN_UPDATE_SNAPSHOTS=1` rewrites it.
+fn snapshot(name: &str, actual: &str) {
+    let path = snapshots().join(name);
+    let version = env!("CARGO_PKG_VERSION");
+    let actual = actual.replace(version, "VERSION");
+    if std::env::var_os("WARDEN_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "{name} differs from its snapshot (WARDEN_UPDATE_SNAPSHOTS=1 rewrites it):\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+#[test]
+fn table_json_and_sarif_match_their_snapshots_and_exit_codes_follow_fail_on() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let (code, table, _) = in_dir(dir.path(), &["audit", "deploy"]);
+    assert_eq!(code, Some(1), "a high finding fails at the default --fail-on high");
+    snapshot("table.txt", &table);
+    let (_, json, _) = in_dir(dir.path(), &["audit", "deploy", "--format", "json"]);
+    snapshot("findings.json", &json);
+    let (_, sarif, _) = in_dir(dir.path(), &["audit", "deploy", "--format", "sarif"]);
+    let parsed: Value = serde_json::from_str(&sarif).unwrap();
+    // The rule list grows with every rule; the snapshot holds the results.
+    snapshot("results.sarif.json", &serde_json::to_string_pretty(&parsed["runs"][0]["results"]).unwrap());
+    assert_eq!(parsed["version"], "2.1.0");
+    let levels: Vec<&str> =
+        parsed["runs"][0]["results"].as_array().unwrap().iter().map(|r| r["level"].as_str().unwrap()).collect();
+    assert!(levels.contains(&"error") && levels.contains(&"warning"), "{levels:?}");
+
+    let (code, _, _) = in_dir(dir.path(), &["audit", "deploy", "--fail-on", "critical"]);
+    let findings: Value = serde_json::from_str(&json).unwrap();
+    let critical = findings["summary"]["by_severity"]["critical"].as_u64().unwrap();
+    assert_eq!(code, Some(if critical > 0 { 1 } else { 0 }));
+    // Every finding is reported whatever --fail-on says.
+    let (_, json_critical, _) = in_dir(dir.path(), &["audit", "deploy", "--format", "json", "--fail-on", "critical"]);
+    assert_eq!(json_critical, json);
+}
+
+#[test]
+fn a_clean_input_exits_zero_and_usage_errors_exit_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("warden.toml");
+    std::fs::write(&clean, "listen = \"127.0.0.1:8443\"\n").unwrap();
+    let (status, out, err) = run(&["audit", s(&clean)]);
+    assert_eq!(status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("0 findings"), "{out}");
+    let (status, _, err) = run(&["audit", "--explain", "no-such-rule"]);
+    assert_eq!(status.code(), Some(2), "{err}");
+    let (status, _, _) = run(&["audit"]);
+    assert_eq!(status.code(), Some(2));
+    let (status, out, _) = run(&["audit", "--explain", "k8s-privileged-container"]);
+    assert_eq!(status.code(), Some(0));
+    assert!(out.contains("Why:") && out.contains("Fix:") && out.contains("CKV_K8S_16"), "{out}");
+    let (status, out, _) = run(&["audit", "--list-rules"]);
+    assert_eq!(status.code(), Some(0));
+    assert!(out.lines().count() > 50, "{out}");
+}
+
+#[test]
+fn broken_files_are_per_file_errors_and_the_rest_is_still_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = fixture(dir.path());
+    std::fs::write(deploy.join("broken.yaml"), "apiVersion: v1\nkind: Pod\nspec: [unclosed\n").unwrap();
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..15 {
+        let p = i - 1;
+        bomb.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+    }
+    std::fs::write(deploy.join("bomb.yaml"), bomb).unwrap();
+    std::fs::write(deploy.join("model.bin"), [0u8, 1, 2, 3]).unwrap();
+    let (code, out, err) = in_dir(dir.path(), &["audit", "deploy", "--format", "json"]);
+    assert_eq!(code, Some(2), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let errors: Vec<&str> = report["errors"].as_array().unwrap().iter().map(|e| e["path"].as_str().unwrap()).collect();
+    assert_eq!(errors, ["deploy/bomb.yaml", "deploy/broken.yaml"], "{out}");
+    assert!(err.contains("a YAML bomb") && err.contains("not valid YAML"), "{err}");
+    assert!(report["findings"].as_array().unwrap().iter().any(|f| f["file"] == "deploy/pod.yaml"));
+    // A binary file named explicitly is an error; found while walking it is skipped (above).
+    let (code, _, err) = in_dir(dir.path(), &["audit", "deploy/model.bin"]);
+    assert_eq!(code, Some(2));
+    assert!(err.is_empty() || err.contains("binary"), "{err}");
+}
+
+#[test]
+fn standard_input_is_audited_like_a_file() {
+    let pod = std::fs::read_to_string(snapshots().join("pod.yaml")).unwrap();
+    let mut child =
+        warden().args(["audit", "-", "--format", "json"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(pod.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["files"][0]["path"], "-");
+    assert_eq!(report["files"][0]["kind"], "kubernetes");
+    assert!(report["findings"].as_array().unwrap().iter().all(|f| f["file"] == "-"));
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn inline_suppressions_need_a_reason_and_baselines_accept_what_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = fixture(dir.path());
+    let json = |args: &[&str]| -> Value {
+        let (_, out, err) = in_dir(dir.path(), args);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"))
+    };
+    let before = json(&["audit", "deploy", "--format", "json"]);
+    let privileged = |r: &Value| {
+        r["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "k8s-privileged-container").count()
+    };
+    assert_eq!(privileged(&before), 1);
+
+    let pod = std::fs::read_to_string(deploy.join("pod.yaml")).unwrap();
+    let without_reason = pod.replace("privileged: true", "privileged: true # warden:ignore[k8s-privileged-container]");
+    std::fs::write(deploy.join("pod.yaml"), &without_reason).unwrap();
+    let r = json(&["audit", "deploy", "--format", "json"]);
+    assert_eq!(privileged(&r), 1, "a suppression without a reason does not count");
+    let with_reason = pod.replace(
+        "privileged: true",
+        "privileged: true # warden:ignore[k8s-privileged-container] the GPU driver needs it",
+    );
+    std::fs::write(deploy.join("pod.yaml"), &with_reason).unwrap();
+    let r = json(&["audit", "deploy", "--format", "json"]);
+    assert_eq!(privileged(&r), 0);
+    assert_eq!(r["summary"]["suppressed"], 1);
+
+    // A baseline accepts every current finding; a new one still fails.
+    std::fs::write(deploy.join("pod.yaml"), &pod).unwrap();
+    let (code, _, _) = in_dir(dir.path(), &["audit", "deploy", "--write-baseline", "baseline.json"]);
+    assert_eq!(code, Some(0));
+    let (code, out, _) = in_dir(dir.path(), &["audit", "deploy", "--baseline", "baseline.json"]);
+    assert_eq!(code, Some(0), "{out}");
+    // Lines moved by an edit elsewhere keep the baseline valid.
+    std::fs::write(deploy.join("pod.yaml"), format!("# moved down\n\n{pod}")).unwrap();
+    let (code, _, _) = in_dir(dir.path(), &["audit", "deploy", "--baseline", "baseline.json"]);
+    assert_eq!(code, Some(0));
+    std::fs::write(deploy.join("pod.yaml"), pod.replace("hostNetwork: false", "hostNetwork: true")).unwrap();
+    let (code, out, _) = in_dir(dir.path(), &["audit", "deploy", "--baseline", "baseline.json"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("hostNetwork") || out.contains("host-network"), "{out}");
+    std::fs::write(dir.path().join("bad-baseline.json"), "{").unwrap();
+    let (code, _, err) = in_dir(dir.path(), &["audit", "deploy", "--baseline", "bad-baseline.json"]);
+    assert_eq!(code, Some(2), "{err}");
+}
+
+#[test]
+fn the_threat_model_comes_in_markdown_json_and_html() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let (code, md, err) = in_dir(dir.path(), &["threat-model", "deploy"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(md.starts_with("# Threat model") && md.contains("## Trust boundaries"), "{md}");
+    let (code, _, err) = in_dir(dir.path(), &["threat-model", "deploy", "-o", "model.json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let model: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("model.json")).unwrap()).unwrap();
+    let threats = model["threats"].as_array().unwrap();
+    assert!(threats.iter().any(|t| t["id"] == "TM-ESCAPE" && t["stride"] == "elevation_of_privilege"));
+    // The privileged pod is evidence against the container-escape mitigation.
+    let escape = threats.iter().find(|t| t["id"] == "TM-ESCAPE").unwrap();
+    let k8s = escape["mitigations"].as_array().unwrap().iter().find(|m| m["layer"] == "kubernetes").unwrap();
+    assert_eq!(k8s["state"], "missing");
+    assert!(
+        k8s["evidence"].as_array().unwrap().iter().any(|e| e.as_str().unwrap().contains("k8s-privileged-container"))
+    );
+    let (code, _, _) = in_dir(dir.path(), &["threat-model", "deploy", "-o", "model.html"]);
+    assert_eq!(code, Some(0));
+    let html = std::fs::read_to_string(dir.path().join("model.html")).unwrap();
+    assert!(html.contains("<svg id=\"risk-matrix\"") && html.contains("<svg id=\"trust-boundaries\""));
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "self-contained");
+    let (code, _, err) = in_dir(dir.path(), &["threat-model", "deploy", "-o", "model.pdf"]);
+    assert_eq!(code, Some(2), "{err}");
+    let _ = Command::new("true");
+}
