@@ -15,6 +15,7 @@ pub(super) mod image;
 mod model_baked_in;
 mod no_healthcheck;
 mod package_signature_disabled;
+mod password_set;
 mod secret_file_copied;
 mod secret_in_env;
 pub(super) mod secrets;
@@ -27,6 +28,8 @@ mod warden;
 mod warden_insecure_http;
 mod warden_limits_off;
 mod warden_log_payloads;
+mod warden_metrics_public;
+mod warden_signatures_off;
 
 pub static CHECKS: &[Check] = &[
     Check { rule: &user_root::RULE, run: user_root::check },
@@ -40,6 +43,7 @@ pub static CHECKS: &[Check] = &[
     Check { rule: &tls_verification_disabled::RULE, run: tls_verification_disabled::check },
     Check { rule: &package_signature_disabled::RULE, run: package_signature_disabled::check },
     Check { rule: &secret_in_env::RULE, run: secret_in_env::check },
+    Check { rule: &password_set::RULE, run: password_set::check },
     Check { rule: &secret_file_copied::RULE, run: secret_file_copied::check },
     Check { rule: &model_baked_in::RULE, run: model_baked_in::check },
     Check { rule: &no_healthcheck::RULE, run: no_healthcheck::check },
@@ -47,4 +51,6 @@ pub static CHECKS: &[Check] = &[
     Check { rule: &warden_insecure_http::RULE, run: warden_insecure_http::check },
     Check { rule: &warden_log_payloads::RULE, run: warden_log_payloads::check },
     Check { rule: &warden_limits_off::RULE, run: warden_limits_off::check },
+    Check { rule: &warden_signatures_off::RULE, run: warden_signatures_off::check },
+    Check { rule: &warden_metrics_public::RULE, run: warden_metrics_public::check },
 ];

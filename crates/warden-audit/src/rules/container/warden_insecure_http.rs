@@ -6,7 +6,7 @@ use crate::finding::Findings;
 use crate::rule::{Layer, Rule, Severity, Stride, Threat};
 
 use super::image::builds;
-use super::warden::{settings, truthy};
+use super::warden::{effective, truthy};
 
 pub static RULE: Rule = Rule {
     id: "docker-warden-insecure-http",
@@ -23,7 +23,7 @@ pub static RULE: Rule = Rule {
 pub fn check(cx: &Context<'_>, out: &mut Findings) {
     for (file, build) in builds(cx) {
         let Some(last) = build.last() else { continue };
-        for s in settings(&build, "insecure_http").into_iter().filter(|s| truthy(&s.value)) {
+        if let Some(s) = effective(&build, "insecure_http").filter(|s| truthy(&s.value)) {
             let message = format!("{}: Warden serves plain HTTP, credentials and model data in clear text", s.written);
             out.add(&RULE, &file.path, s.pos, last.name(), message);
         }

@@ -6,7 +6,7 @@ use crate::finding::Findings;
 use crate::rule::{Layer, Rule, Severity, Stride, Threat};
 
 use super::image::builds;
-use super::warden::{LIMIT_KEYS, settings};
+use super::warden::{LIMIT_KEYS, effective};
 
 pub static RULE: Rule = Rule {
     id: "docker-warden-limits-off",
@@ -24,7 +24,7 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
     for (file, build) in builds(cx) {
         let Some(last) = build.last() else { continue };
         for key in LIMIT_KEYS {
-            for s in settings(&build, key).into_iter().filter(|s| s.value.trim().eq_ignore_ascii_case("off")) {
+            if let Some(s) = effective(&build, key).filter(|s| s.value.trim().eq_ignore_ascii_case("off")) {
                 let message = format!("{}: Warden runs without {key}", s.written);
                 out.add(&RULE, &file.path, s.pos, last.name(), message);
             }

@@ -6,12 +6,12 @@ use crate::finding::Findings;
 use crate::rule::{Layer, Rule, Severity, Stride, Threat};
 
 use super::image::builds;
-use super::warden::{settings, truthy};
+use super::warden::{effective, truthy};
 
 pub static RULE: Rule = Rule {
     id: "docker-warden-log-payloads",
     title: "Image starts Warden logging request payloads",
-    severity: Severity::Medium,
+    severity: Severity::High,
     stride: Stride::InformationDisclosure,
     threat: Threat::DataLeakage,
     layer: Layer::Server,
@@ -23,7 +23,7 @@ pub static RULE: Rule = Rule {
 pub fn check(cx: &Context<'_>, out: &mut Findings) {
     for (file, build) in builds(cx) {
         let Some(last) = build.last() else { continue };
-        for s in settings(&build, "log_payloads").into_iter().filter(|s| truthy(&s.value)) {
+        if let Some(s) = effective(&build, "log_payloads").filter(|s| truthy(&s.value)) {
             let message = format!("{}: Warden logs request bodies (client data)", s.written);
             out.add(&RULE, &file.path, s.pos, last.name(), message);
         }

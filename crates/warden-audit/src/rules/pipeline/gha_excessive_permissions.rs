@@ -1,5 +1,6 @@
 //! The workflow token gets more than the jobs need: no `permissions:` at all (the
-//! repository default, write-all on older repositories and many organisations),
+//! repository default, write-all on older repositories and many organisations; a
+//! reusable workflow without one runs with whatever its caller has),
 //! `write-all`, write scopes granted to every job at the workflow level, or a
 //! job's write scope that nothing in the job uses.
 
@@ -84,7 +85,7 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
         let top = workflow.doc.entry("permissions");
         match top {
             Some((key, value)) => broad(&workflow, key, value, "workflow", true, out),
-            None if !reusable_only(&workflow) && workflow.jobs().any(|(_, j)| j.get("permissions").is_none()) => {
+            None if workflow.jobs().any(|(_, j)| j.get("permissions").is_none()) => {
                 let pos = workflow.doc.entries().first().map_or(workflow.doc.pos, |(k, _)| k.pos);
                 let message =
                     "no permissions: block: jobs get the repository's default token, write-all on many repositories";
@@ -99,12 +100,6 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
             unused_writes(&workflow, job, value, &subject, out);
         }
     }
-}
-
-/// A reusable workflow called from others: the caller's permissions apply.
-fn reusable_only(workflow: &Workflow<'_>) -> bool {
-    let triggers = workflow.triggers();
-    !triggers.is_empty() && triggers.iter().all(|t| t.as_str() == Some("workflow_call"))
 }
 
 /// `write-all`, and write scopes given to every job at the workflow level.

@@ -6,7 +6,7 @@
 # warden-test: expect docker-unpinned-packages@18 docker-curl-pipe-shell@21 docker-unpinned-packages@23
 # warden-test: expect docker-add-instead-of-copy@27 docker-tls-verification-disabled@28
 # warden-test: expect docker-secret-file-copied@32 docker-model-baked-in@33
-# warden-test: expect docker-add-remote-url@34 docker-model-baked-in@34 docker-sudo@37 docker-expose-ssh@39
+# warden-test: expect docker-add-remote-url@34 docker-model-baked-in@34 docker-sudo@37 docker-password-set@37 docker-expose-ssh@39
 FROM python:3.11
 
 LABEL maintainer="ml-platform@example.com"

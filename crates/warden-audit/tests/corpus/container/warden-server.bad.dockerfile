@@ -1,11 +1,11 @@
 # Warden built and shipped carelessly: floating toolchain, a full Debian runtime
 # running as root, the dev state directory and TLS key copied in, and the server
-# started over plain HTTP with payload logging and no rate limit.
+# started over plain HTTP with payload logging, no rate limit and unsigned models.
 # warden-test: expect docker-from-latest@9 docker-from-unpinned-digest@14 docker-no-healthcheck@14
 # warden-test: expect docker-unpinned-packages@15 docker-tls-verification-disabled@16
 # warden-test: expect docker-secret-file-copied@20 docker-secret-file-copied@21
 # warden-test: expect docker-warden-log-payloads@22 docker-user-root@27
-# warden-test: expect docker-warden-insecure-http@29 docker-warden-limits-off@29
+# warden-test: expect docker-warden-insecure-http@29 docker-warden-limits-off@29 docker-warden-signatures-off@29
 FROM rust:latest AS builder
 WORKDIR /src
 COPY . .
