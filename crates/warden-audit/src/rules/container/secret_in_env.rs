@@ -1,5 +1,5 @@
 //! A secret written into the Dockerfile: `ENV HF_TOKEN=hf_...`, `ARG
-//! DB_PASSWORD=...`. `ENV` values ship in the image's config and `ARG` values in
+//! DB_PASSWORD=...`, `ENV PIP_EXTRA_INDEX_URL=https://ml:s3cret@...`. `ENV` values ship in the image's config and `ARG` values in
 //! its history, readable by anyone who can pull it; both sit in git.
 
 use crate::context::Context;
@@ -7,7 +7,7 @@ use crate::finding::Findings;
 use crate::rule::{Layer, Rule, Severity, Stride, Threat};
 
 use super::image::{builds, key_values};
-use super::secrets::{literal_value, secret_name};
+use super::secrets::{literal_value, secret_name, url_with_password};
 
 pub static RULE: Rule = Rule {
     id: "docker-secret-in-env",
@@ -26,11 +26,15 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
         let steps = build.preamble.iter().map(|s| (None, s)).chain(build.all_steps().map(|(st, s)| (Some(st), s)));
         for (stage, step) in steps.filter(|(_, s)| matches!(s.keyword(), "ENV" | "ARG")) {
             for (name, value) in key_values(&step.ins.args) {
-                if secret_name(&name) && literal_value(&value) {
-                    let subject = stage.map_or_else(|| "global ARG".to_string(), |s| s.name());
-                    let message = format!("{} {name} is set to a literal value in the Dockerfile", step.keyword());
-                    out.add(&RULE, &file.path, step.pos(), subject, message);
-                }
+                let problem = if secret_name(&name) && literal_value(&value) {
+                    "is set to a literal value in the Dockerfile"
+                } else if url_with_password(&value) {
+                    "holds a URL with a password in it"
+                } else {
+                    continue;
+                };
+                let subject = stage.map_or_else(|| "global ARG".to_string(), |s| s.name());
+                out.add(&RULE, &file.path, step.pos(), subject, format!("{} {name} {problem}", step.keyword()));
             }
         }
     }

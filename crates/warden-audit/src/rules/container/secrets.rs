@@ -48,6 +48,7 @@ const NOT_SECRET_LAST: &[&str] = &[
     "region",
     "ref",
     "arn",
+    "format",
 ];
 
 /// The words of a variable name, lower-cased: `HF_TOKEN` → [hf, token],
@@ -98,6 +99,15 @@ pub fn literal_value(value: &str) -> bool {
     !switch.iter().any(|s| v.eq_ignore_ascii_case(s))
 }
 
+/// True for a URL with a password in it: `https://ml:s3cret@pypi.example.com/simple`
+/// (a password that is a variable, `https://ml:$TOKEN@...`, is not written out).
+pub fn url_with_password(value: &str) -> bool {
+    let Some((_, rest)) = value.split_once("://") else { return false };
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let Some((userinfo, _)) = authority.rsplit_once('@') else { return false };
+    userinfo.split_once(':').is_some_and(|(_, password)| !password.is_empty() && !password.starts_with('$'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +138,15 @@ mod tests {
         ] {
             assert!(!secret_name(name), "{name}");
         }
+    }
+
+    #[test]
+    fn passwords_in_urls() {
+        assert!(url_with_password("https://ml:s3cret@pypi.example.com/simple"));
+        assert!(!url_with_password("https://ml:$PIP_TOKEN@pypi.example.com/simple"));
+        assert!(!url_with_password("https://git@github.com/x"));
+        assert!(!url_with_password("https://example.com/a@b:c"));
+        assert!(!url_with_password("not a url"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::context::Context;
 use crate::finding::Findings;
 use crate::rule::{Layer, Rule, Severity, Stride, Threat};
 
-use super::super::container::secrets::{literal_value, secret_name};
+use super::super::container::secrets::{literal_value, secret_name, url_with_password};
 use super::gitlab::{pipelines, variables};
 
 pub static RULE: Rule = Rule {
@@ -26,10 +26,16 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
         for section in pipeline.sections() {
             for (key, value) in variables(section.node) {
                 let Some(name) = key.as_str() else { continue };
-                if secret_name(name) && literal_value(value.as_str().unwrap_or("")) {
-                    let message = format!("variable {name} is set in the file: not masked, not protected");
-                    out.add(&RULE, &pipeline.file.path, key.pos, section.subject.clone(), message);
-                }
+                let value = value.as_str().unwrap_or("");
+                let what = if secret_name(name) && literal_value(value) {
+                    "is set in the file"
+                } else if url_with_password(value) {
+                    "holds a URL with a password, in the file"
+                } else {
+                    continue;
+                };
+                let message = format!("variable {name} {what}: not masked, not protected");
+                out.add(&RULE, &pipeline.file.path, key.pos, section.subject.clone(), message);
             }
         }
     }

@@ -15,6 +15,7 @@ mod gha_dangerous_triggers;
 mod gha_excessive_permissions;
 mod gha_github_env;
 mod gha_hardcoded_container_credentials;
+mod gha_hardcoded_secret;
 mod gha_insecure_commands;
 mod gha_secrets_inherit;
 mod gha_template_injection;
@@ -42,6 +43,7 @@ pub static CHECKS: &[Check] = &[
     Check { rule: &gha_hardcoded_container_credentials::RULE, run: gha_hardcoded_container_credentials::check },
     Check { rule: &gha_unpinned_images::RULE, run: gha_unpinned_images::check },
     Check { rule: &gha_curl_pipe_shell::RULE, run: gha_curl_pipe_shell::check },
+    Check { rule: &gha_hardcoded_secret::RULE, run: gha_hardcoded_secret::check },
     Check { rule: &gitlab_unpinned_include::RULE, run: gitlab_unpinned_include::check },
     Check { rule: &gitlab_unpinned_image::RULE, run: gitlab_unpinned_image::check },
     Check { rule: &gitlab_script_injection::RULE, run: gitlab_script_injection::check },
