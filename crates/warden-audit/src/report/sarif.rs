@@ -26,6 +26,7 @@ pub fn sarif(audit: &Audit, version: &str) -> Value {
                     "tags": ["security", r.layer.as_str(), r.stride.as_str(), r.threat.as_str()],
                     "security-severity": r.severity.security_severity(),
                     "precision": "high",
+                    "equivalents": r.equivalents,
                 },
             })
         })

@@ -18,6 +18,7 @@ mod image_latest;
 mod image_not_pinned;
 mod image_placeholder_digest;
 mod inference_plain_http;
+mod low_uid;
 mod metrics_exposed;
 mod model_egress_open;
 mod model_ingress_open;
@@ -60,6 +61,7 @@ checks![
     privilege_escalation,
     run_as_root,
     run_as_non_root,
+    low_uid,
     writable_root_filesystem,
     capabilities_not_dropped,
     dangerous_capability,

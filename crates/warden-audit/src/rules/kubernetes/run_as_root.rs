@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
     layer: Layer::Kubernetes,
     why: "runAsUser: 0 runs the model server as root: a remote code execution through a model file or a parser bug is root in the container, and any kernel or runtime escape lands as root on the node. A container-level runAsUser overrides the pod's.",
     fix: "securityContext:\n  runAsNonRoot: true\n  runAsUser: 10001\n  runAsGroup: 10001",
-    equivalents: &["KSV105", "CKV_K8S_40", "kube-score container-security-context-user-group-id"],
+    equivalents: &["KSV105", "CKV_K8S_23", "CKV_K8S_40", "kube-score container-security-context-user-group-id"],
 };
 
 pub fn check(cx: &Context<'_>, out: &mut Findings) {
