@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod context;
+pub mod deps;
 pub mod dockerfile;
 mod finding;
 pub mod input;
