@@ -5,6 +5,7 @@
 //! network.
 
 pub mod cvss;
+pub mod inventory;
 pub mod osv;
 pub mod version;
 
