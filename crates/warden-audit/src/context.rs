@@ -9,11 +9,22 @@ use crate::yaml::Node;
 
 pub struct Context<'a> {
     pub files: &'a [File],
+    /// OSV advisories given with `--advisories` (none: dependencies are listed,
+    /// not judged).
+    pub advisories: &'a [crate::deps::osv::Advisory],
 }
 
 impl<'a> Context<'a> {
     pub fn new(files: &'a [File]) -> Context<'a> {
-        Context { files }
+        Context { files, advisories: &[] }
+    }
+
+    /// Every dependency inventory, with its packages.
+    pub fn inventories(&self) -> impl Iterator<Item = (&'a File, &'a [crate::deps::Package])> {
+        self.files.iter().filter_map(|f| match &f.input {
+            Input::Inventory(p) => Some((f, p.as_slice())),
+            _ => None,
+        })
     }
 
     /// Every Kubernetes object, with its file.

@@ -5,13 +5,16 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::rule::Rule;
+use crate::rule::{Rule, Severity};
 use crate::yaml::Pos;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
     #[serde(serialize_with = "rule_id")]
     pub rule: &'static Rule,
+    /// The rule's, unless the finding carries its own (a vulnerable dependency is
+    /// as severe as its advisory).
+    pub severity: Severity,
     pub file: String,
     pub line: usize,
     pub column: usize,
@@ -50,8 +53,22 @@ impl Findings {
         subject: impl Into<String>,
         message: impl Into<String>,
     ) {
+        self.add_with_severity(rule, rule.severity, file, pos, subject, message);
+    }
+
+    /// A finding whose severity is its own, not the rule's.
+    pub fn add_with_severity(
+        &mut self,
+        rule: &'static Rule,
+        severity: Severity,
+        file: &str,
+        pos: Pos,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.0.push(Finding {
             rule,
+            severity,
             file: file.to_string(),
             line: pos.line.max(1),
             column: pos.col.max(1),

@@ -34,6 +34,8 @@ pub enum Input {
     Systemd(KeyValues),
     /// Firewall rules: ufw's files or commands, or an nftables ruleset.
     Firewall(String),
+    /// Packages pinned or installed: lockfiles, requirements, dpkg/apk databases.
+    Inventory(Vec<crate::deps::Package>),
 }
 
 impl Input {
@@ -49,6 +51,7 @@ impl Input {
             Input::Sshd(_) => "sshd",
             Input::Systemd(_) => "systemd",
             Input::Firewall(_) => "firewall",
+            Input::Inventory(_) => "dependencies",
         }
     }
 }
@@ -166,6 +169,9 @@ fn read_text(path: &Path) -> Result<Option<String>, String> {
 pub fn classify(path: &Path, text: &str) -> Result<Option<Input>, String> {
     let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    if let Some(found) = crate::deps::inventory::parse(path, text) {
+        return found.map(|packages| Some(Input::Inventory(packages)));
+    }
     let yamlish = matches!(ext.as_str(), "yaml" | "yml") || name == "-";
     if yamlish || looks_like_yaml(text) {
         if let Some(input) = classify_yaml(path, &name, text, yamlish)? {

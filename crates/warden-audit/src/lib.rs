@@ -41,7 +41,7 @@ pub struct Audit {
 impl Audit {
     /// The most severe finding, if any.
     pub fn worst(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.rule.severity).max()
+        self.findings.iter().map(|f| f.severity).max()
     }
 }
 
@@ -54,7 +54,13 @@ pub fn audit(inputs: Inputs, baseline: Option<&Baseline>) -> Audit {
 
 /// Runs every rule over `files` (the threat model keeps the files to read them too).
 pub fn audit_files(files: &[File], baseline: Option<&Baseline>) -> Audit {
-    let cx = Context::new(files);
+    audit_with(files, baseline, &[])
+}
+
+/// Runs every rule over `files`, dependencies judged against `advisories`.
+pub fn audit_with(files: &[File], baseline: Option<&Baseline>, advisories: &[deps::osv::Advisory]) -> Audit {
+    let mut cx = Context::new(files);
+    cx.advisories = advisories;
     let mut findings = Findings::default();
     for check in rules::all() {
         (check.run)(&cx, &mut findings);

@@ -105,6 +105,8 @@ pub enum Layer {
     Host,
     /// The model server itself: a Warden config, flags or environment.
     Server,
+    /// The packages a deployment ships: lockfiles, installed-package databases.
+    Dependencies,
 }
 
 impl Layer {
@@ -115,6 +117,7 @@ impl Layer {
             Layer::Pipeline => "pipeline",
             Layer::Host => "host",
             Layer::Server => "server",
+            Layer::Dependencies => "dependencies",
         }
     }
 }

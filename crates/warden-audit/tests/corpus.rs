@@ -3,12 +3,14 @@
 //! `warden-test: expect none`. A file directly in a layer folder is audited alone; a
 //! folder there is audited as one set (for whole-set rules such as "no NetworkPolicy
 //! selects this pod"), each of its files checked against its own expectations.
-//! Every rule must have at least one file that expects it.
+//! Every rule must have at least one file that expects it. Dependency inventories are
+//! judged against the OSV records in `tests/advisories/`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use warden_audit::{Inputs, audit, rules};
+use warden_audit::deps::osv;
+use warden_audit::{Inputs, audit_with, rules};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
@@ -48,8 +50,13 @@ fn cases() -> Vec<PathBuf> {
 fn every_corpus_file_gets_exactly_the_findings_it_expects() {
     let mut failures = Vec::new();
     let mut expected_rules = BTreeSet::new();
+    // Real OSV records (copied facts) that the dependency files are judged against.
+    let (advisories, errors) = osv::load_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/advisories"));
+    assert!(errors.is_empty() && !advisories.is_empty(), "{errors:?}");
     for case in cases() {
-        let result = audit(Inputs::read(std::slice::from_ref(&case)), None);
+        let inputs = Inputs::read(std::slice::from_ref(&case));
+        let mut result = audit_with(&inputs.files, None, &advisories);
+        result.errors = inputs.errors;
         for e in &result.errors {
             failures.push(format!("{}: not audited: {}", e.path, e.error));
         }

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
-use warden_audit::{Baseline, Inputs, Severity, report, rules};
+use warden_audit::deps::osv::{self, Advisory};
+use warden_audit::{Baseline, FileError, Inputs, Severity, report, rules};
 
 #[derive(Args)]
 pub struct AuditArgs {
@@ -28,6 +29,11 @@ pub struct AuditArgs {
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     fail_on: FailOn,
+    /// OSV advisory data (a directory of OSV JSON files, or an ecosystem's OSV dump
+    /// zip); repeat for several. Dependency inventories are judged against it,
+    /// offline.
+    #[arg(long, value_name = "PATH")]
+    advisories: Vec<PathBuf>,
     /// Leave out findings accepted in this baseline file.
     #[arg(long)]
     baseline: Option<PathBuf>,
@@ -96,7 +102,10 @@ fn checked(args: AuditArgs) -> Result<ExitCode> {
         inputs.files.extend(live.files);
         inputs.errors.extend(live.errors);
     }
-    let audit = warden_audit::audit(inputs, baseline.as_ref());
+    let (advisories, advisory_errors) = load_advisories(&args.advisories);
+    inputs.errors.extend(advisory_errors);
+    let mut audit = warden_audit::audit_with(&inputs.files, baseline.as_ref(), &advisories);
+    audit.errors = inputs.errors;
     if let Some(path) = &args.write_baseline {
         let text = serde_json::to_string_pretty(&Baseline::of(&audit.findings))?;
         std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
@@ -122,6 +131,30 @@ fn checked(args: AuditArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Every advisory under `paths` (directories of OSV JSON, or OSV dump zips), with a
+/// per-file error for what does not load; says on stderr how many there are and how
+/// recent the newest is, so stale data shows.
+pub fn load_advisories(paths: &[PathBuf]) -> (Vec<Advisory>, Vec<FileError>) {
+    let mut advisories = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        let (found, bad) = if path.is_dir() {
+            osv::load_dir(path)
+        } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
+            osv::load_zip(path)
+        } else {
+            (Vec::new(), vec![(path.display().to_string(), "not a directory of OSV files or an OSV zip".to_string())])
+        };
+        advisories.extend(found);
+        errors.extend(bad.into_iter().map(|(path, error)| FileError { path, error }));
+    }
+    if !paths.is_empty() {
+        let newest = advisories.iter().filter_map(|a| a.modified.as_deref()).max().unwrap_or("unknown");
+        eprintln!("advisories: {} records, the newest modified {newest}", advisories.len());
+    }
+    (advisories, errors)
 }
 
 /// The paths given, with `-` read from standard input once.

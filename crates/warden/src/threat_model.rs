@@ -18,6 +18,10 @@ pub struct ThreatModelArgs {
     /// Output format [default: md, or the extension of --output].
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// OSV advisory data, as for `warden audit --advisories`: vulnerable dependencies
+    /// raise the likelihood of dependency exploits.
+    #[arg(long, value_name = "PATH")]
+    advisories: Vec<PathBuf>,
     /// Write to this file instead of standard output (.md, .json or .html).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -52,14 +56,16 @@ fn checked(args: ThreatModelArgs) -> Result<ExitCode> {
         },
         (None, None) => Format::Md,
     };
-    let inputs = crate::audit::read_inputs(&args.paths)?;
+    let mut inputs = crate::audit::read_inputs(&args.paths)?;
+    let (advisories, advisory_errors) = crate::audit::load_advisories(&args.advisories);
+    inputs.errors.extend(advisory_errors);
     for e in &inputs.errors {
         eprintln!("error: {}: {}", e.path, e.error);
     }
     if inputs.files.is_empty() {
         bail!("no audit input found in the paths given: nothing to model");
     }
-    let audit = warden_audit::audit_files(&inputs.files, None);
+    let audit = warden_audit::audit_with(&inputs.files, None, &advisories);
     let model = threat::build(&inputs.files, &audit);
     let text = match format {
         Format::Md => markdown(&model),

@@ -213,3 +213,37 @@ fn the_threat_model_comes_in_markdown_json_and_html() {
     assert_eq!(code, Some(2), "{err}");
     let _ = Command::new("true");
 }
+
+#[test]
+fn dependencies_are_judged_against_the_advisories_given_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../warden-audit/tests");
+    let requirements = corpus.join("corpus/dependencies/requirements-serving.txt");
+    let advisories = corpus.join("advisories");
+    // Without advisory data the pins are read but not judged.
+    let (status, out, _) = run(&["audit", s(&requirements)]);
+    assert_eq!(status.code(), Some(0), "{out}");
+    let (status, out, err) = run(&["audit", s(&requirements), "--advisories", s(&advisories), "--format", "json"]);
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("advisories: 1 records, the newest modified 2024-01-01"), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let f = &report["findings"][0];
+    assert_eq!(
+        (f["rule"].as_str(), f["severity"].as_str(), f["line"].as_u64()),
+        (Some("vulnerable-dependency"), Some("high"), Some(3))
+    );
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("GHSA-m2qf-hxjv-5gpq (CVE-2023-30861, PYSEC-2023-62)") && message.contains("fixed in 2.2.5"),
+        "{message}"
+    );
+    // A corrupt advisory zip is a per-file error; the rest is still audited.
+    let zip = dir.path().join("PyPI.zip");
+    std::fs::write(&zip, b"PK\x03\x04 not really a zip").unwrap();
+    let (status, out, err) =
+        run(&["audit", s(&requirements), "--advisories", s(&advisories), "--advisories", s(&zip), "--format", "json"]);
+    assert_eq!(status.code(), Some(2), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["findings"].as_array().unwrap().len(), 1);
+    assert!(report["errors"][0]["path"].as_str().unwrap().ends_with("PyPI.zip"), "{out}");
+}

@@ -11,7 +11,7 @@ pub fn json(audit: &Audit) -> Value {
             j!({
                 "rule": f.rule.id,
                 "title": f.rule.title,
-                "severity": f.rule.severity,
+                "severity": f.severity,
                 "stride": f.rule.stride,
                 "threat": f.rule.threat,
                 "layer": f.rule.layer,
@@ -27,7 +27,7 @@ pub fn json(audit: &Audit) -> Value {
     let files: Vec<Value> = audit.files.iter().map(|(path, kind)| j!({"path": path, "kind": kind})).collect();
     let mut by_severity = serde_json::Map::new();
     for s in ["critical", "high", "medium", "low"] {
-        let n = audit.findings.iter().filter(|f| f.rule.severity.as_str() == s).count();
+        let n = audit.findings.iter().filter(|f| f.severity.as_str() == s).count();
         by_severity.insert(s.into(), n.into());
     }
     j!({

@@ -38,7 +38,7 @@ pub fn sarif(audit: &Audit, version: &str) -> Value {
             json!({
                 "ruleId": f.rule.id,
                 "ruleIndex": rules::all().position(|c| c.rule.id == f.rule.id),
-                "level": level(f.rule.severity),
+                "level": level(f.severity),
                 "message": {"text": format!("{}: {} ({})", f.rule.title, f.message, f.subject)},
                 "locations": [{"physicalLocation": {
                     "artifactLocation": {"uri": uri(&f.file)},

@@ -26,7 +26,7 @@ pub fn table(audit: &Audit, colour: bool) -> String {
             let _ = writeln!(out, "{}{}", if current.is_some() { "\n" } else { "" }, f.file);
             current = Some(&f.file);
         }
-        let severity = paint(f.rule.severity, &format!("{:<8}", f.rule.severity.as_str()));
+        let severity = paint(f.severity, &format!("{:<8}", f.severity.as_str()));
         let _ =
             writeln!(out, "  {:>4}:{:<3} {severity} {:<36} {} ({})", f.line, f.column, f.rule.id, f.message, f.subject);
     }
@@ -40,7 +40,7 @@ pub fn table(audit: &Audit, colour: bool) -> String {
             e.error
         );
     }
-    let count = |s: Severity| audit.findings.iter().filter(|f| f.rule.severity == s).count();
+    let count = |s: Severity| audit.findings.iter().filter(|f| f.severity == s).count();
     let _ = writeln!(
         out,
         "{}{} files audited: {} findings ({} critical, {} high, {} medium, {} low), {} suppressed inline, {} in the baseline, {} errors",

@@ -7,6 +7,7 @@ use crate::finding::Findings;
 use crate::rule::Rule;
 
 mod container;
+mod dependencies;
 mod host;
 mod kubernetes;
 mod pipeline;
@@ -20,7 +21,9 @@ pub struct Check {
 
 /// Every check, layer by layer.
 pub fn all() -> impl Iterator<Item = &'static Check> {
-    [kubernetes::CHECKS, container::CHECKS, pipeline::CHECKS, host::CHECKS, server::CHECKS].into_iter().flatten()
+    [kubernetes::CHECKS, container::CHECKS, pipeline::CHECKS, host::CHECKS, server::CHECKS, dependencies::CHECKS]
+        .into_iter()
+        .flatten()
 }
 
 /// The rule with this id.

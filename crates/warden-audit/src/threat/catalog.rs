@@ -160,7 +160,7 @@ pub static CATALOG: &[Spec] = &[
         stride: Stride::Tampering,
         threat: Threat::DependencyExploits,
         asset: Asset::Images,
-        layers: &[Layer::Container, Layer::Pipeline, Layer::Kubernetes],
+        layers: &[Layer::Container, Layer::Pipeline, Layer::Kubernetes, Layer::Dependencies],
         impact: Impact::High,
         likelihood: Likelihood::Likely,
         exposed: false,

@@ -111,21 +111,22 @@ pub fn build(files: &[File], audit: &Audit) -> ThreatModel {
         .collect();
     let mut threats = threats;
     threats.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.id.cmp(b.id)));
-    let layers = [Layer::Kubernetes, Layer::Container, Layer::Pipeline, Layer::Host, Layer::Server]
-        .into_iter()
-        .map(|layer| {
-            let states: Vec<State> =
-                threats.iter().flat_map(|t| &t.mitigations).filter(|m| m.layer == layer).map(|m| m.state).collect();
-            let count = |s: State| states.iter().filter(|x| **x == s).count();
-            LayerRow {
-                layer,
-                audited: layers_seen.contains(&layer),
-                present: count(State::Present),
-                partial: count(State::Partial),
-                missing: count(State::Missing),
-            }
-        })
-        .collect();
+    let layers =
+        [Layer::Kubernetes, Layer::Container, Layer::Pipeline, Layer::Host, Layer::Server, Layer::Dependencies]
+            .into_iter()
+            .map(|layer| {
+                let states: Vec<State> =
+                    threats.iter().flat_map(|t| &t.mitigations).filter(|m| m.layer == layer).map(|m| m.state).collect();
+                let count = |s: State| states.iter().filter(|x| **x == s).count();
+                LayerRow {
+                    layer,
+                    audited: layers_seen.contains(&layer),
+                    present: count(State::Present),
+                    partial: count(State::Partial),
+                    missing: count(State::Missing),
+                }
+            })
+            .collect();
     ThreatModel {
         boundaries: boundaries(files, &exposure),
         assets,
@@ -152,7 +153,7 @@ fn risk(spec: &Spec, findings: &[Finding], seen: &[Layer], exposure: &[String]) 
         let checked = crate::rules::all().any(|c| c.rule.layer == layer && (spec.evidence)(c.rule));
         let state = if !seen.contains(&layer) || !checked {
             State::Unknown
-        } else if evidence.iter().any(|f| f.rule.severity >= Severity::High) {
+        } else if evidence.iter().any(|f| f.severity >= Severity::High) {
             State::Missing
         } else if !evidence.is_empty() {
             State::Partial
@@ -205,6 +206,7 @@ fn layers_of(files: &[File]) -> Vec<Layer> {
             Input::GithubWorkflow(_) | Input::GithubAction(_) | Input::GitlabCi(_) => Layer::Pipeline,
             Input::WardenConfig(_) => Layer::Server,
             Input::Sysctl(_) | Input::Sshd(_) | Input::Systemd(_) | Input::Firewall(_) => Layer::Host,
+            Input::Inventory(_) => Layer::Dependencies,
         };
         if !layers.contains(&layer) {
             layers.push(layer);
@@ -225,8 +227,8 @@ fn assets(files: &[File]) -> Vec<AssetEntry> {
     if has(|i| matches!(i, Input::GithubWorkflow(_) | Input::GithubAction(_) | Input::GitlabCi(_))) {
         out.push(entry(Asset::Pipelines, "CI/CD files were given"));
     }
-    if has(|i| matches!(i, Input::Dockerfile(_) | Input::Kubernetes(_))) {
-        out.push(entry(Asset::Images, "images are built or deployed"));
+    if has(|i| matches!(i, Input::Dockerfile(_) | Input::Kubernetes(_) | Input::Inventory(_))) {
+        out.push(entry(Asset::Images, "images are built or deployed, or their packages listed"));
     }
     if has(|i| !matches!(i, Input::GithubWorkflow(_) | Input::GithubAction(_) | Input::GitlabCi(_))) {
         out.push(entry(Asset::Hosts, "the model runs on nodes or hosts described here"));
