@@ -16,13 +16,17 @@ use warden_audit::{Baseline, FileError, Inputs, Severity, report, rules};
 pub struct AuditArgs {
     /// Files or directories to audit (directories recursively); `-` reads standard
     /// input (e.g. `helm template . | warden audit -`).
-    #[arg(required_unless_present_any = ["list_rules", "explain", "host"])]
+    #[arg(required_unless_present_any = ["list_rules", "explain", "host", "rootfs"])]
     paths: Vec<PathBuf>,
     /// Audit the running host too: live sysctl values, `sshd -T`, firewall rules,
     /// systemd units, Warden configs in /etc/warden, and the permissions of key,
     /// state and model files.
     #[arg(long)]
     host: bool,
+    /// The packages installed in an unpacked image or root file system (dpkg, apk,
+    /// Python dist-info), for --advisories; repeat for several.
+    #[arg(long, value_name = "DIR")]
+    rootfs: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -97,10 +101,20 @@ fn checked(args: AuditArgs) -> Result<ExitCode> {
     }
     let baseline = args.baseline.as_deref().map(Baseline::read).transpose().map_err(anyhow::Error::msg)?;
     let mut inputs = read_inputs(&args.paths)?;
+    let mut roots: Vec<&std::path::Path> = args.rootfs.iter().map(PathBuf::as_path).collect();
     if args.host {
         let live = warden_audit::live::live_inputs(std::path::Path::new("/"));
         inputs.files.extend(live.files);
         inputs.errors.extend(live.errors);
+        roots.push(std::path::Path::new("/"));
+    }
+    for root in roots {
+        if !root.is_dir() {
+            bail!("--rootfs {}: not a directory", root.display());
+        }
+        let found = warden_audit::deps::rootfs::inventories(root);
+        inputs.files.extend(found.files);
+        inputs.errors.extend(found.errors);
     }
     let (advisories, advisory_errors) = load_advisories(&args.advisories);
     inputs.errors.extend(advisory_errors);

@@ -247,3 +247,21 @@ fn dependencies_are_judged_against_the_advisories_given_offline() {
     assert_eq!(report["findings"].as_array().unwrap().len(), 1);
     assert!(report["errors"][0]["path"].as_str().unwrap().ends_with("PyPI.zip"), "{out}");
 }
+
+#[test]
+fn an_unpacked_image_is_audited_for_its_installed_packages() {
+    let root = tempfile::tempdir().unwrap();
+    let dist = root.path().join("usr/local/lib/python3.11/site-packages/flask-2.2.4.dist-info");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("METADATA"), "Metadata-Version: 2.1\nName: Flask\nVersion: 2.2.4\n").unwrap();
+    let advisories = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../warden-audit/tests/advisories");
+    let (status, out, err) =
+        run(&["audit", "--rootfs", s(root.path()), "--advisories", s(&advisories), "--format", "json"]);
+    assert_eq!(status.code(), Some(1), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let f = &report["findings"][0];
+    assert_eq!(f["rule"], "vulnerable-dependency");
+    assert_eq!(f["file"], "/usr/local/lib/python3.11/site-packages/flask-2.2.4.dist-info/METADATA");
+    let (status, _, err) = run(&["audit", "--rootfs", "/no/such/root"]);
+    assert_eq!(status.code(), Some(2), "{err}");
+}

@@ -7,6 +7,7 @@
 pub mod cvss;
 pub mod inventory;
 pub mod osv;
+pub mod rootfs;
 pub mod version;
 
 use serde::Serialize;
