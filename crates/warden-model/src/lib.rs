@@ -22,7 +22,7 @@ pub use datatype::DataType;
 pub use error::{InputError, ModelError, TensorError};
 pub use loader::{LoadPolicy, MODEL_FILE, Rejection, Step, TrustedKey, read_roots};
 pub use model::{Dim, Model, TensorSpec, element_count};
-pub use repository::{DEFAULT_MODEL_NAME, DEFAULT_MODEL_ONNX, ModelEntry, Repository};
+pub use repository::{DEFAULT_MODEL_NAME, DEFAULT_MODEL_ONNX, ModelEntry, Repository, valid_model_name};
 pub use sync::{Accept, Outcome, RepositorySync, Scope};
 pub use tensor::{NamedTensor, TensorData};
 /// How severe a scanner finding must be to keep a model out.

@@ -114,7 +114,9 @@ impl Repository {
     }
 }
 
-pub(crate) fn valid_model_name(name: &str) -> bool {
+/// Letters, digits, `_`, `-` and `.`, at most 128: names that need no escaping in a
+/// path, a URL or a metric label.
+pub fn valid_model_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 128
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))

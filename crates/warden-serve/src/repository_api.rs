@@ -73,12 +73,13 @@ pub async fn unload(app: &App, model: &str, bytes: &Bytes) -> Result<Reply, ApiE
     Ok(json(StatusCode::OK, &serde_json::json!({})))
 }
 
+/// The repository's own rule for model names; hidden directories are never models.
 fn check_name(model: &str) -> Result<(), ApiError> {
-    let valid = !model.is_empty()
-        && model.len() <= 128
-        && model.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        && !model.starts_with('.');
-    if valid { Ok(()) } else { Err(ApiError::bad_request(format!("'{model}' is not a valid model name"))) }
+    if warden_model::valid_model_name(model) && !model.starts_with('.') {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!("'{model}' is not a valid model name")))
+    }
 }
 
 fn unavailable(message: String) -> ApiError {

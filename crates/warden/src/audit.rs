@@ -9,8 +9,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
+
+use crate::fail_on::FailOn;
 use warden_audit::deps::osv::{self, Advisory};
-use warden_audit::{Baseline, FileError, Inputs, Severity, report, rules};
+use warden_audit::{Baseline, FileError, Inputs, report, rules};
 
 #[derive(Args)]
 pub struct AuditArgs {
@@ -57,25 +59,6 @@ enum Format {
     Table,
     Json,
     Sarif,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum FailOn {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl FailOn {
-    fn severity(self) -> Severity {
-        match self {
-            FailOn::Low => Severity::Low,
-            FailOn::Medium => Severity::Medium,
-            FailOn::High => Severity::High,
-            FailOn::Critical => Severity::Critical,
-        }
-    }
 }
 
 /// Usage and input errors exit 2, as the findings' exit codes leave 1 for findings.
@@ -140,7 +123,7 @@ fn checked(args: AuditArgs) -> Result<ExitCode> {
     }
     Ok(if !audit.errors.is_empty() {
         ExitCode::from(2)
-    } else if audit.worst().is_some_and(|w| w >= args.fail_on.severity()) {
+    } else if audit.worst().is_some_and(|w| w >= args.fail_on.audit()) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

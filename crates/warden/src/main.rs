@@ -5,6 +5,7 @@ mod audit;
 mod audit_log;
 mod clients;
 mod config_cmd;
+mod fail_on;
 mod keys;
 mod scan;
 mod serve;

@@ -15,6 +15,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
+
+use crate::fail_on::FailOn;
 use serde::Serialize;
 use warden_scan::{Options, Progress, Report, Severity};
 
@@ -49,25 +51,6 @@ enum Output {
     Sarif,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum FailOn {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl FailOn {
-    fn severity(self) -> Severity {
-        match self {
-            FailOn::Low => Severity::Low,
-            FailOn::Medium => Severity::Medium,
-            FailOn::High => Severity::High,
-            FailOn::Critical => Severity::Critical,
-        }
-    }
-}
-
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(missing) = args.paths.iter().find(|p| !p.exists()) {
         eprintln!("error: {} does not exist", missing.display());
@@ -86,7 +69,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         Output::Json => println!("{}", serde_json::to_string_pretty(&JsonReport { report: &report, stats: &stats })?),
         Output::Sarif => println!("{}", serde_json::to_string_pretty(&sarif::render(&report, &stats))?),
     }
-    Ok(exit_code(&report, args.fail_on.severity()))
+    Ok(exit_code(&report, args.fail_on.scan()))
 }
 
 fn scan_all(paths: &[PathBuf], options: &Options) -> Report {
