@@ -1,6 +1,9 @@
 //! Everything the rules see at once: whole-set rules (which pods no
 //! NetworkPolicy selects) need every file, not one.
 
+use std::sync::LazyLock;
+
+use crate::deps::db::AdvisoryDb;
 use crate::dockerfile::Dockerfile;
 use crate::input::{File, Input};
 use crate::keyvalue::KeyValues;
@@ -11,12 +14,14 @@ pub struct Context<'a> {
     pub files: &'a [File],
     /// OSV advisories given with `--advisories` (none: dependencies are listed,
     /// not judged).
-    pub advisories: &'a [crate::deps::osv::Advisory],
+    pub advisories: &'a AdvisoryDb,
 }
+
+static NO_ADVISORIES: LazyLock<AdvisoryDb> = LazyLock::new(AdvisoryDb::default);
 
 impl<'a> Context<'a> {
     pub fn new(files: &'a [File]) -> Context<'a> {
-        Context { files, advisories: &[] }
+        Context { files, advisories: &NO_ADVISORIES }
     }
 
     /// Every dependency inventory, with its packages.

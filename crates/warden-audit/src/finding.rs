@@ -22,6 +22,23 @@ pub struct Finding {
     /// workflow job, a Dockerfile stage...
     pub subject: String,
     pub message: String,
+    /// For `vulnerable-dependency`: the package, versions and advisory ids, for
+    /// the JSON and SARIF outputs and baseline suppression by advisory id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dependency: Option<Box<VulnerableDependency>>,
+}
+
+/// What a vulnerable-dependency finding is about.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct VulnerableDependency {
+    /// OSV's name for the ecosystem (`PyPI`, `npm`, `Debian`...).
+    pub ecosystem: &'static str,
+    pub package: String,
+    pub installed: String,
+    /// The first fixed version above the installed one, if any is known.
+    pub fixed: Option<String>,
+    /// The primary advisory id first, then every other id and alias.
+    pub advisories: Vec<String>,
 }
 
 fn rule_id<S: serde::Serializer>(rule: &&'static Rule, s: S) -> Result<S::Ok, S::Error> {
@@ -56,7 +73,8 @@ impl Findings {
         self.add_with_severity(rule, rule.severity, file, pos, subject, message);
     }
 
-    /// A finding whose severity is its own, not the rule's.
+    /// A finding whose severity is its own, not the rule's; returned so a rule can
+    /// attach details.
     pub fn add_with_severity(
         &mut self,
         rule: &'static Rule,
@@ -65,7 +83,7 @@ impl Findings {
         pos: Pos,
         subject: impl Into<String>,
         message: impl Into<String>,
-    ) {
+    ) -> &mut Finding {
         self.0.push(Finding {
             rule,
             severity,
@@ -74,6 +92,8 @@ impl Findings {
             column: pos.col.max(1),
             subject: subject.into(),
             message: message.into(),
+            dependency: None,
         });
+        self.0.last_mut().expect("just pushed")
     }
 }

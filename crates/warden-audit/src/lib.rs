@@ -20,7 +20,8 @@ pub mod warden_config;
 pub mod yaml;
 
 pub use context::Context;
-pub use finding::{Finding, Findings};
+pub use deps::db::AdvisoryDb;
+pub use finding::{Finding, Findings, VulnerableDependency};
 pub use input::{File, FileError, Input, Inputs};
 pub use rule::{Layer, Rule, Severity, Stride, Threat};
 pub use suppress::Baseline;
@@ -36,6 +37,9 @@ pub struct Audit {
     pub suppressed: usize,
     /// Findings dropped by the baseline.
     pub baselined: usize,
+    /// How many advisory records dependencies were judged against (0: the
+    /// dependency layer was listed, not judged).
+    pub advisories: usize,
 }
 
 impl Audit {
@@ -54,11 +58,11 @@ pub fn audit(inputs: Inputs, baseline: Option<&Baseline>) -> Audit {
 
 /// Runs every rule over `files` (the threat model keeps the files to read them too).
 pub fn audit_files(files: &[File], baseline: Option<&Baseline>) -> Audit {
-    audit_with(files, baseline, &[])
+    audit_with(files, baseline, &AdvisoryDb::default())
 }
 
 /// Runs every rule over `files`, dependencies judged against `advisories`.
-pub fn audit_with(files: &[File], baseline: Option<&Baseline>, advisories: &[deps::osv::Advisory]) -> Audit {
+pub fn audit_with(files: &[File], baseline: Option<&Baseline>, advisories: &AdvisoryDb) -> Audit {
     let mut cx = Context::new(files);
     cx.advisories = advisories;
     let mut findings = Findings::default();
@@ -78,5 +82,6 @@ pub fn audit_with(files: &[File], baseline: Option<&Baseline>, advisories: &[dep
         errors: Vec::new(),
         suppressed,
         baselined,
+        advisories: advisories.len(),
     }
 }

@@ -1,8 +1,12 @@
 //! Ways to accept a finding: an inline comment `# warden:ignore[rule-id] reason` on
 //! the offending line or the line above it, and a baseline file of fingerprints
 //! (`--write-baseline`, then `--baseline`) so a team can adopt the audit on an
-//! existing repository and fail only on what is new. A suppression needs a
-//! reason: one without is ignored, and the finding says so.
+//! existing repository and fail only on what is new. The baseline also accepts
+//! advisories by id (`"advisories": {"GHSA-...": {"reason": "..."}}`): a
+//! vulnerable dependency the team has judged not exploitable in its deployment
+//! stays accepted wherever the package is pinned. A suppression needs a reason:
+//! an inline one without is ignored, and the finding says so; a baseline
+//! advisory without one is an error.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -48,6 +52,21 @@ fn suppression<'a>(line: &'a str, rule: &str) -> Option<&'a str> {
 pub struct Baseline {
     pub version: u32,
     pub findings: BTreeMap<String, Accepted>,
+    /// Advisory ids (or any of their aliases) accepted for vulnerable-dependency
+    /// findings.
+    #[serde(default)]
+    pub advisories: BTreeMap<String, AcceptedAdvisory>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptedAdvisory {
+    /// Why it does not apply (required).
+    pub reason: String,
+    /// Only for this package (as pinned; PyPI names compared normalised);
+    /// absent: every package the advisory affects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -73,7 +92,7 @@ impl Baseline {
                 (f.fingerprint(), accepted)
             })
             .collect();
-        Baseline { version: 1, findings }
+        Baseline { version: 1, findings, advisories: BTreeMap::new() }
     }
 
     pub fn read(path: &Path) -> Result<Baseline, String> {
@@ -83,14 +102,27 @@ impl Baseline {
         if baseline.version != 1 {
             return Err(format!("{}: baseline version {} (expected 1)", path.display(), baseline.version));
         }
+        if let Some((id, _)) = baseline.advisories.iter().find(|(_, a)| a.reason.trim().is_empty()) {
+            return Err(format!("{}: advisory {id} is accepted without a reason", path.display()));
+        }
         Ok(baseline)
     }
 
     /// Drops the findings the baseline accepts; returns how many.
     pub fn apply(&self, findings: &mut Vec<Finding>) -> usize {
         let before = findings.len();
-        findings.retain(|f| !self.findings.contains_key(&f.fingerprint()));
+        findings.retain(|f| !self.findings.contains_key(&f.fingerprint()) && !self.accepts_advisory(f));
         before - findings.len()
+    }
+
+    fn accepts_advisory(&self, f: &Finding) -> bool {
+        let Some(dep) = &f.dependency else { return false };
+        self.advisories.iter().any(|(id, accepted)| {
+            dep.advisories.iter().any(|a| a.eq_ignore_ascii_case(id))
+                && accepted.package.as_deref().is_none_or(|p| {
+                    crate::deps::osv::normalize_pypi(p) == crate::deps::osv::normalize_pypi(&dep.package)
+                })
+        })
     }
 }
 

@@ -4,13 +4,13 @@
 //! folder there is audited as one set (for whole-set rules such as "no NetworkPolicy
 //! selects this pod"), each of its files checked against its own expectations.
 //! Every rule must have at least one file that expects it. Dependency inventories are
-//! judged against the OSV records in `tests/advisories/`.
+//! judged against the OSV records in `tests/osv/advisories/`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use warden_audit::deps::osv;
-use warden_audit::{Inputs, audit_with, rules};
+use warden_audit::{AdvisoryDb, Inputs, audit_with, rules};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
@@ -51,8 +51,9 @@ fn every_corpus_file_gets_exactly_the_findings_it_expects() {
     let mut failures = Vec::new();
     let mut expected_rules = BTreeSet::new();
     // Real OSV records (copied facts) that the dependency files are judged against.
-    let (advisories, errors) = osv::load_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/advisories"));
+    let (advisories, errors) = osv::load_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/osv/advisories"));
     assert!(errors.is_empty() && !advisories.is_empty(), "{errors:?}");
+    let advisories = AdvisoryDb::new(advisories);
     for case in cases() {
         let inputs = Inputs::read(std::slice::from_ref(&case));
         let mut result = audit_with(&inputs.files, None, &advisories);

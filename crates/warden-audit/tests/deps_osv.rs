@@ -7,14 +7,7 @@ use warden_audit::deps::osv::{self, Advisory, Affected, Match, RangeType};
 use warden_audit::deps::{Ecosystem, Package};
 
 fn pkg(ecosystem: Ecosystem, name: &str, version: &str) -> Package {
-    Package {
-        ecosystem,
-        name: name.into(),
-        version: version.into(),
-        file: "requirements.txt".into(),
-        line: 1,
-        column: 1,
-    }
+    Package::new(ecosystem, name, version, "requirements.txt", (1, 1))
 }
 
 fn adv(v: serde_json::Value) -> Advisory {

@@ -256,6 +256,11 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting { key: "audit.dir", kind: Kind::Path, help: "directory of the audit log [default: <state_dir>/audit]" },
     Setting {
+        key: "audit.advisories",
+        kind: Kind::Paths,
+        help: "OSV advisory data (directories of OSV JSON or OSV dump zips) that `warden audit --config` judges dependencies against [default: what `warden advisories update` keeps in <state_dir>/advisories]",
+    },
+    Setting {
         key: "audit.max_file_size",
         kind: Kind::Size,
         help: "the audit file is rotated past this size; the chain runs on [default: 64MiB]",
@@ -338,6 +343,8 @@ impl Default for LogConfig {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditConfig {
     pub dir: Option<PathBuf>,
+    /// For `warden audit` (the posture audit), not the audit log: OSV data.
+    pub advisories: Vec<PathBuf>,
     pub max_file_size: usize,
     pub checkpoint_every: usize,
     pub checkpoint_interval: Duration,
@@ -351,6 +358,7 @@ impl Default for AuditConfig {
     fn default() -> Self {
         AuditConfig {
             dir: None,
+            advisories: Vec::new(),
             max_file_size: 64 << 20,
             checkpoint_every: 1000,
             checkpoint_interval: Duration::from_secs(60),
@@ -665,6 +673,7 @@ impl ServeConfig {
             }
             "limits.identity" => self.identity_limits.extend(parse_identity_limits(&raw)?),
             "audit.dir" => self.audit.dir = Some(parse_path(&raw)?),
+            "audit.advisories" => self.audit.advisories = parse_paths(&raw)?,
             "audit.max_file_size" => self.audit.max_file_size = parse_size(&raw)?,
             "audit.checkpoint_every" => self.audit.checkpoint_every = parse_count(&raw)?,
             "audit.checkpoint_interval" => self.audit.checkpoint_interval = parse_duration(&raw)?,

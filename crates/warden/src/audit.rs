@@ -10,9 +10,9 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 
+use crate::advisories::AdvisoryArgs;
 use crate::fail_on::FailOn;
-use warden_audit::deps::osv::{self, Advisory};
-use warden_audit::{Baseline, FileError, Inputs, report, rules};
+use warden_audit::{AdvisoryDb, Baseline, Inputs, report, rules};
 
 #[derive(Args)]
 pub struct AuditArgs {
@@ -35,11 +35,8 @@ pub struct AuditArgs {
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     fail_on: FailOn,
-    /// OSV advisory data (a directory of OSV JSON files, or an ecosystem's OSV dump
-    /// zip); repeat for several. Dependency inventories are judged against it,
-    /// offline.
-    #[arg(long, value_name = "PATH")]
-    advisories: Vec<PathBuf>,
+    #[command(flatten)]
+    sources: AdvisoryArgs,
     /// Leave out findings accepted in this baseline file.
     #[arg(long)]
     baseline: Option<PathBuf>,
@@ -99,8 +96,9 @@ fn checked(args: AuditArgs) -> Result<ExitCode> {
         inputs.files.extend(found.files);
         inputs.errors.extend(found.errors);
     }
-    let (advisories, advisory_errors) = load_advisories(&args.advisories);
+    let (advisories, advisory_errors) = args.sources.load()?;
     inputs.errors.extend(advisory_errors);
+    note_unjudged(&inputs, &advisories);
     let mut audit = warden_audit::audit_with(&inputs.files, baseline.as_ref(), &advisories);
     audit.errors = inputs.errors;
     if let Some(path) = &args.write_baseline {
@@ -130,28 +128,14 @@ fn checked(args: AuditArgs) -> Result<ExitCode> {
     })
 }
 
-/// Every advisory under `paths` (directories of OSV JSON, or OSV dump zips), with a
-/// per-file error for what does not load; says on stderr how many there are and how
-/// recent the newest is, so stale data shows.
-pub fn load_advisories(paths: &[PathBuf]) -> (Vec<Advisory>, Vec<FileError>) {
-    let mut advisories = Vec::new();
-    let mut errors = Vec::new();
-    for path in paths {
-        let (found, bad) = if path.is_dir() {
-            osv::load_dir(path)
-        } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
-            osv::load_zip(path)
-        } else {
-            (Vec::new(), vec![(path.display().to_string(), "not a directory of OSV files or an OSV zip".to_string())])
-        };
-        advisories.extend(found);
-        errors.extend(bad.into_iter().map(|(path, error)| FileError { path, error }));
+/// Inventories with no advisory data are listed, not judged: say so once.
+pub fn note_unjudged(inputs: &Inputs, advisories: &AdvisoryDb) {
+    let inventories = inputs.files.iter().filter(|f| matches!(f.input, warden_audit::Input::Inventory(_))).count();
+    if inventories > 0 && advisories.is_empty() {
+        eprintln!(
+            "note: {inventories} dependency inventories not judged: no advisory data (warden advisories update, or --advisories)"
+        );
     }
-    if !paths.is_empty() {
-        let newest = advisories.iter().filter_map(|a| a.modified.as_deref()).max().unwrap_or("unknown");
-        eprintln!("advisories: {} records, the newest modified {newest}", advisories.len());
-    }
-    (advisories, errors)
 }
 
 /// The paths given, with `-` read from standard input once.

@@ -1,6 +1,7 @@
 //! The `warden` command: a thin CLI over the library crates, one module per subcommand.
 #![forbid(unsafe_code)]
 
+mod advisories;
 mod audit;
 mod audit_log;
 mod clients;
@@ -60,6 +61,9 @@ enum Command {
     /// GitHub Actions and GitLab CI, Warden configs, host files. Exit 0 clean, 1 findings
     /// at or above --fail-on, 2 usage or input errors.
     Audit(audit::AuditArgs),
+    /// OSV advisory data for the dependency audit: `update` downloads it.
+    #[command(subcommand)]
+    Advisories(advisories::AdvisoriesCommand),
     /// Build a STRIDE threat model (assets, trust boundaries, threats scored by impact x
     /// likelihood, mitigations per layer with their evidence) from the same inputs as audit.
     ThreatModel(threat_model::ThreatModelArgs),
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => sign::run_verify(args),
         Command::Audit(args) => audit::run(args),
         Command::ThreatModel(args) => threat_model::run(args),
+        Command::Advisories(cmd) => advisories::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -18,10 +18,10 @@ pub struct ThreatModelArgs {
     /// Output format [default: md, or the extension of --output].
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// OSV advisory data, as for `warden audit --advisories`: vulnerable dependencies
-    /// raise the likelihood of dependency exploits.
-    #[arg(long, value_name = "PATH")]
-    advisories: Vec<PathBuf>,
+    /// Advisory data as for `warden audit`: vulnerable dependencies raise the
+    /// likelihood of dependency exploits.
+    #[command(flatten)]
+    sources: crate::advisories::AdvisoryArgs,
     /// Write to this file instead of standard output (.md, .json or .html).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -57,8 +57,9 @@ fn checked(args: ThreatModelArgs) -> Result<ExitCode> {
         (None, None) => Format::Md,
     };
     let mut inputs = crate::audit::read_inputs(&args.paths)?;
-    let (advisories, advisory_errors) = crate::audit::load_advisories(&args.advisories);
+    let (advisories, advisory_errors) = args.sources.load()?;
     inputs.errors.extend(advisory_errors);
+    crate::audit::note_unjudged(&inputs, &advisories);
     for e in &inputs.errors {
         eprintln!("error: {}: {}", e.path, e.error);
     }

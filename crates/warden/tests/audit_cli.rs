@@ -219,13 +219,13 @@ fn dependencies_are_judged_against_the_advisories_given_offline() {
     let dir = tempfile::tempdir().unwrap();
     let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../warden-audit/tests");
     let requirements = corpus.join("corpus/dependencies/requirements-serving.txt");
-    let advisories = corpus.join("advisories");
+    let advisories = corpus.join("osv/advisories");
     // Without advisory data the pins are read but not judged.
     let (status, out, _) = run(&["audit", s(&requirements)]);
     assert_eq!(status.code(), Some(0), "{out}");
     let (status, out, err) = run(&["audit", s(&requirements), "--advisories", s(&advisories), "--format", "json"]);
     assert_eq!(status.code(), Some(1), "{err}");
-    assert!(err.contains("advisories: 1 records, the newest modified 2024-01-01"), "{err}");
+    assert!(err.contains("advisories: 16 records from --advisories, the newest modified 2026-03-09"), "{err}");
     let report: Value = serde_json::from_str(&out).unwrap();
     let f = &report["findings"][0];
     assert_eq!(
@@ -254,7 +254,7 @@ fn an_unpacked_image_is_audited_for_its_installed_packages() {
     let dist = root.path().join("usr/local/lib/python3.11/site-packages/flask-2.2.4.dist-info");
     std::fs::create_dir_all(&dist).unwrap();
     std::fs::write(dist.join("METADATA"), "Metadata-Version: 2.1\nName: Flask\nVersion: 2.2.4\n").unwrap();
-    let advisories = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../warden-audit/tests/advisories");
+    let advisories = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../warden-audit/tests/osv/advisories");
     let (status, out, err) =
         run(&["audit", "--rootfs", s(root.path()), "--advisories", s(&advisories), "--format", "json"]);
     assert_eq!(status.code(), Some(1), "{err}");
@@ -264,4 +264,43 @@ fn an_unpacked_image_is_audited_for_its_installed_packages() {
     assert_eq!(f["file"], "/usr/local/lib/python3.11/site-packages/flask-2.2.4.dist-info/METADATA");
     let (status, _, err) = run(&["audit", "--rootfs", "/no/such/root"]);
     assert_eq!(status.code(), Some(2), "{err}");
+}
+
+#[test]
+fn a_baseline_accepts_an_advisory_by_any_of_its_ids_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../warden-audit/tests");
+    let requirements = corpus.join("corpus/dependencies/requirements-serving.txt");
+    let advisories = corpus.join("osv/advisories");
+    let baseline = dir.path().join("baseline.json");
+    let audit = |baseline: &Path| {
+        run(&["audit", s(&requirements), "--advisories", s(&advisories), "--baseline", s(baseline), "--format", "json"])
+    };
+    // By alias, for the package it names.
+    std::fs::write(
+        &baseline,
+        r#"{"version": 1, "findings": {}, "advisories": {"cve-2023-30861": {"reason": "no caching proxy in front of the server", "package": "Flask"}}}"#,
+    )
+    .unwrap();
+    let (status, out, err) = audit(&baseline);
+    assert_eq!(status.code(), Some(0), "{out}{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["summary"]["baselined"], 1);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0);
+    // For another package it does not apply.
+    std::fs::write(
+        &baseline,
+        r#"{"version": 1, "findings": {}, "advisories": {"GHSA-m2qf-hxjv-5gpq": {"reason": "not ours", "package": "django"}}}"#,
+    )
+    .unwrap();
+    assert_eq!(audit(&baseline).0.code(), Some(1));
+    // Without a reason the baseline is refused.
+    std::fs::write(
+        &baseline,
+        r#"{"version": 1, "findings": {}, "advisories": {"GHSA-m2qf-hxjv-5gpq": {"reason": " "}}}"#,
+    )
+    .unwrap();
+    let (status, _, err) = audit(&baseline);
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("advisory GHSA-m2qf-hxjv-5gpq is accepted without a reason"), "{err}");
 }

@@ -5,6 +5,7 @@
 //! network.
 
 pub mod cvss;
+pub mod db;
 pub mod inventory;
 pub mod osv;
 pub mod rootfs;
@@ -53,8 +54,51 @@ pub struct Package {
     /// As the ecosystem spells it (PyPI names are compared normalised, PEP 503).
     pub name: String,
     pub version: String,
+    /// The source package a distribution builds it from (dpkg `Source:`, apk
+    /// `o:`), when it differs from `name`: Debian and Alpine advisories name it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The distribution release of an installed system package (`12` for Debian
+    /// 12, `v3.20` for Alpine 3.20), from the root's `os-release`; advisories
+    /// for another release do not apply. `None`: every release's entries are
+    /// considered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
     /// The file it was found in, and the 1-based line and column of the pin.
     pub file: String,
     pub line: usize,
     pub column: usize,
+}
+
+impl Package {
+    /// A package of `ecosystem` pinned at `file:line:column`, with no source
+    /// package or release.
+    pub fn new(
+        ecosystem: Ecosystem,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        file: &str,
+        (line, column): (usize, usize),
+    ) -> Package {
+        Package {
+            ecosystem,
+            name: name.into(),
+            version: version.into(),
+            source: None,
+            release: None,
+            file: file.to_string(),
+            line,
+            column,
+        }
+    }
+
+    /// The name advisories use for it: the source package for Debian and Alpine,
+    /// the PEP 503 form for PyPI, else the name.
+    pub fn advisory_name(&self) -> String {
+        match self.ecosystem {
+            Ecosystem::PyPI => osv::normalize_pypi(&self.name),
+            Ecosystem::Debian | Ecosystem::Alpine => self.source.clone().unwrap_or_else(|| self.name.clone()),
+            _ => self.name.clone(),
+        }
+    }
 }

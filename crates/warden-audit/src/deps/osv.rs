@@ -14,7 +14,8 @@ use super::{Ecosystem, Package};
 /// The largest advisory file read (a zip entry or a file on disk).
 const MAX_FILE: u64 = 16 << 20;
 
-/// One OSV advisory; unknown fields are ignored.
+/// One OSV advisory; unknown fields are ignored, and so is `details` (long
+/// prose, most of a full dump's memory, and never shown).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 pub struct Advisory {
     pub id: String,
@@ -28,8 +29,6 @@ pub struct Advisory {
     pub withdrawn: Option<String>,
     #[serde(default)]
     pub summary: Option<String>,
-    #[serde(default)]
-    pub details: Option<String>,
     #[serde(default)]
     pub severity: Vec<SeverityScore>,
     #[serde(default)]
@@ -148,22 +147,39 @@ pub fn normalize_pypi(name: &str) -> String {
     out
 }
 
-fn same_name(eco: Ecosystem, a: &str, b: &str) -> bool {
+/// The name an advisory's entry gives, in the form [`Package::advisory_name`]
+/// compares (PEP 503 for PyPI).
+pub fn entry_name(eco: Ecosystem, name: &str) -> String {
     match eco {
-        Ecosystem::PyPI => normalize_pypi(a) == normalize_pypi(b),
-        _ => a == b,
+        Ecosystem::PyPI => normalize_pypi(name),
+        _ => name.to_string(),
+    }
+}
+
+/// Whether an entry's ecosystem (`Debian:12`, `Alpine:v3.20`, `PyPI`) applies to a
+/// package of `release`: an entry without a suffix or a package of unknown
+/// release always does.
+fn same_release(entry: &str, release: Option<&str>) -> bool {
+    match (entry.split_once(':'), release) {
+        (Some((_, suffix)), Some(release)) => suffix == release,
+        _ => true,
     }
 }
 
 /// Whether `adv` affects `pkg`, and how: `None` for a withdrawn advisory, another
-/// package, or a version outside every range and `versions` list.
+/// package or release, or a version outside every range and `versions` list.
+/// Debian and Alpine entries name the source package.
 pub fn affects(adv: &Advisory, pkg: &Package) -> Option<Affected> {
     if adv.withdrawn.is_some() {
         return None;
     }
+    let name = pkg.advisory_name();
     for (index, entry) in adv.affected.iter().enumerate() {
         let Some(p) = &entry.package else { continue };
-        if Ecosystem::from_osv(&p.ecosystem) != Some(pkg.ecosystem) || !same_name(pkg.ecosystem, &p.name, &pkg.name) {
+        if Ecosystem::from_osv(&p.ecosystem) != Some(pkg.ecosystem)
+            || entry_name(pkg.ecosystem, &p.name) != name
+            || !same_release(&p.ecosystem, pkg.release.as_deref())
+        {
             continue;
         }
         let matched = entry.ranges.iter().find_map(|r| in_range(pkg.ecosystem, r, &pkg.version)).or_else(|| {

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::Ecosystem;
 use crate::input::{File, FileError, Input, Inputs};
 
 /// Python installs whose `site-packages` / `dist-packages` are read, below the root.
@@ -16,8 +17,9 @@ const MAX_DISTS: usize = 20_000;
 /// inside the root (`/var/lib/dpkg/status`).
 pub fn inventories(root: &Path) -> Inputs {
     let mut inputs = Inputs::default();
+    let release = Release::of(root);
     for db in ["var/lib/dpkg/status", "lib/apk/db/installed"] {
-        add(&mut inputs, root, &root.join(db));
+        add(&mut inputs, root, &root.join(db), &release);
     }
     for dir in site_packages(root) {
         let Ok(read) = std::fs::read_dir(&dir) else { continue };
@@ -29,7 +31,7 @@ pub fn inventories(root: &Path) -> Inputs {
             .collect();
         dists.sort();
         for dist in dists {
-            add(&mut inputs, root, &dist.join("METADATA"));
+            add(&mut inputs, root, &dist.join("METADATA"), &release);
         }
     }
     inputs
@@ -58,7 +60,62 @@ fn site_packages(root: &Path) -> Vec<PathBuf> {
     found
 }
 
-fn add(inputs: &mut Inputs, root: &Path, path: &Path) {
+/// The distribution release of a root, from `etc/os-release` (or
+/// `usr/lib/os-release`), as OSV's Debian and Alpine ecosystems suffix it.
+#[derive(Debug, Default, PartialEq)]
+struct Release {
+    debian: Option<String>,
+    alpine: Option<String>,
+}
+
+impl Release {
+    fn of(root: &Path) -> Release {
+        let text = ["etc/os-release", "usr/lib/os-release"]
+            .iter()
+            .find_map(|p| std::fs::read_to_string(root.join(p)).ok())
+            .unwrap_or_default();
+        Release::parse(&text)
+    }
+
+    /// Debian `VERSION_ID="12"` is `12` (testing and sid have none: every
+    /// release's entries apply); Alpine `VERSION_ID=3.20.3` is `v3.20`. A
+    /// Debian derivative (Ubuntu: `ID=ubuntu`) gets a release no Debian entry
+    /// names, since Debian's fixed versions say nothing about its packages.
+    fn parse(text: &str) -> Release {
+        let value = |key: &str| {
+            text.lines()
+                .filter_map(|l| l.trim().split_once('='))
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+        };
+        let id = value("ID").unwrap_or_default();
+        let version = value("VERSION_ID");
+        match id.as_str() {
+            "debian" => {
+                Release { debian: version.map(|v| v.split('.').next().unwrap_or("").to_string()), alpine: None }
+            }
+            "alpine" => Release {
+                debian: None,
+                alpine: version.map(|v| {
+                    let mut parts = v.split('.');
+                    format!("v{}.{}", parts.next().unwrap_or(""), parts.next().unwrap_or(""))
+                }),
+            },
+            "" => Release::default(),
+            other => Release { debian: Some(other.to_string()), alpine: Some(other.to_string()) },
+        }
+    }
+
+    fn of_package(&self, ecosystem: Ecosystem) -> Option<String> {
+        match ecosystem {
+            Ecosystem::Debian => self.debian.clone(),
+            Ecosystem::Alpine => self.alpine.clone(),
+            _ => None,
+        }
+    }
+}
+
+fn add(inputs: &mut Inputs, root: &Path, path: &Path, release: &Release) {
     let shown = format!("/{}", path.strip_prefix(root).unwrap_or(path).display());
     let text = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -72,6 +129,7 @@ fn add(inputs: &mut Inputs, root: &Path, path: &Path) {
         Some(Ok(mut packages)) => {
             for p in &mut packages {
                 p.file = shown.clone();
+                p.release = release.of_package(p.ecosystem);
             }
             inputs.files.push(File { path: shown, text, input: Input::Inventory(packages) });
         }
@@ -83,6 +141,18 @@ fn add(inputs: &mut Inputs, root: &Path, path: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn releases_as_osv_suffixes_them() {
+        let debian = Release::parse("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n");
+        assert_eq!(debian.of_package(Ecosystem::Debian).as_deref(), Some("12"));
+        assert_eq!(Release::parse("ID=debian\nVERSION_CODENAME=trixie\n"), Release::default());
+        let alpine = Release::parse("NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.20.3\n");
+        assert_eq!(alpine.of_package(Ecosystem::Alpine).as_deref(), Some("v3.20"));
+        assert_eq!(alpine.of_package(Ecosystem::PyPI), None);
+        let ubuntu = Release::parse("ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"22.04\"\n");
+        assert_eq!(ubuntu.of_package(Ecosystem::Debian).as_deref(), Some("ubuntu"));
+    }
 
     #[test]
     fn reads_the_package_databases_of_an_unpacked_image() {

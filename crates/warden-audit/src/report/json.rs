@@ -8,7 +8,7 @@ pub fn json(audit: &Audit) -> Value {
         .findings
         .iter()
         .map(|f| {
-            j!({
+            let mut finding = j!({
                 "rule": f.rule.id,
                 "title": f.rule.title,
                 "severity": f.severity,
@@ -21,7 +21,11 @@ pub fn json(audit: &Audit) -> Value {
                 "subject": f.subject,
                 "message": f.message,
                 "fingerprint": f.fingerprint(),
-            })
+            });
+            if let Some(dep) = &f.dependency {
+                finding["dependency"] = j!(dep);
+            }
+            finding
         })
         .collect();
     let files: Vec<Value> = audit.files.iter().map(|(path, kind)| j!({"path": path, "kind": kind})).collect();
@@ -40,6 +44,7 @@ pub fn json(audit: &Audit) -> Value {
             "by_severity": by_severity,
             "suppressed": audit.suppressed,
             "baselined": audit.baselined,
+            "advisories": audit.advisories,
             "errors": audit.errors.len(),
         },
     })

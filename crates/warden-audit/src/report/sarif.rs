@@ -35,7 +35,7 @@ pub fn sarif(audit: &Audit, version: &str) -> Value {
         .findings
         .iter()
         .map(|f| {
-            json!({
+            let mut result = json!({
                 "ruleId": f.rule.id,
                 "ruleIndex": rules::all().position(|c| c.rule.id == f.rule.id),
                 "level": level(f.severity),
@@ -45,7 +45,12 @@ pub fn sarif(audit: &Audit, version: &str) -> Value {
                     "region": {"startLine": f.line, "startColumn": f.column},
                 }}],
                 "partialFingerprints": {"wardenFinding/v1": f.fingerprint()},
-            })
+                "properties": {"security-severity": f.severity.security_severity()},
+            });
+            if let Some(dep) = &f.dependency {
+                result["properties"]["dependency"] = json!(dep);
+            }
+            result
         })
         .collect();
     let notifications: Vec<Value> = audit

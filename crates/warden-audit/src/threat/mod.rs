@@ -100,7 +100,11 @@ pub struct LayerRow {
 
 /// Builds the model from the audited files and the audit of them.
 pub fn build(files: &[File], audit: &Audit) -> ThreatModel {
-    let layers_seen = layers_of(files);
+    let mut layers_seen = layers_of(files);
+    // Inventories without advisory data list packages but judge none.
+    if audit.advisories == 0 {
+        layers_seen.retain(|l| *l != Layer::Dependencies);
+    }
     let exposure = exposure(files);
     let assets = assets(files);
     let present: Vec<Asset> = assets.iter().map(|a| a.asset).collect();

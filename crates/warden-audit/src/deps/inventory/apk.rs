@@ -1,6 +1,6 @@
 //! Alpine `lib/apk/db/installed`: one stanza per installed package, with
-//! single-letter fields: `P:` name, `V:` version (`o:` origin, the source
-//! package, is not kept yet). The package points at its `P:` line.
+//! single-letter fields: `P:` name, `V:` version, `o:` origin (the source
+//! package, which Alpine's advisories name). The package points at its `P:` line.
 
 use super::{Lines, field, stanzas};
 use crate::deps::{Ecosystem, Package};
@@ -17,14 +17,10 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Vec<Package>, String> {
             return Err(format!("line {first}: a package stanza with an empty `P:` or `V:`"));
         }
         let (line, column) = lines.position(at);
-        out.push(Package {
-            ecosystem: Ecosystem::Alpine,
-            name: name.to_string(),
-            version: version.to_string(),
-            file: file.to_string(),
-            line,
-            column,
-        });
+        let mut package = Package::new(Ecosystem::Alpine, name, version, file, (line, column));
+        package.source =
+            field(&stanza, "o").map(|(o, _)| o).filter(|o| !o.is_empty() && *o != name).map(str::to_string);
+        out.push(package);
     }
     Ok(out)
 }

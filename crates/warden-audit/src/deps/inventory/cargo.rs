@@ -26,14 +26,7 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Vec<Package>, String> {
             continue;
         }
         let (line, column) = lines.line_start(e.name.span().start);
-        out.push(Package {
-            ecosystem: Ecosystem::CratesIo,
-            name: e.name.into_inner(),
-            version: e.version,
-            file: file.to_string(),
-            line,
-            column,
-        });
+        out.push(Package::new(Ecosystem::CratesIo, e.name.into_inner(), e.version, file, (line, column)));
     }
     Ok(out)
 }

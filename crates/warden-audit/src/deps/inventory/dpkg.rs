@@ -3,7 +3,8 @@
 //! installed`) are on the system: removed-but-configured, half-installed and
 //! purged ones are not.
 //! The package points at its `Package:` line. The name is the binary
-//! package's; its `Source:` (what Debian advisories name) is not kept yet.
+//! package's; its `Source:` (`glibc` for `libc6`, maybe with a version in
+//! parentheses) is what Debian advisories name, so it is kept.
 
 use super::{Lines, field, stanzas};
 use crate::deps::{Ecosystem, Package};
@@ -27,14 +28,12 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Vec<Package>, String> {
         let Some((version, _)) = field(&stanza, "Version").filter(|(v, _)| !v.is_empty()) else {
             return Err(format!("line {line}: installed package `{name}` without a `Version:`"));
         };
-        out.push(Package {
-            ecosystem: Ecosystem::Debian,
-            name: name.to_string(),
-            version: version.to_string(),
-            file: file.to_string(),
-            line,
-            column,
-        });
+        let mut package = Package::new(Ecosystem::Debian, name, version, file, (line, column));
+        package.source = field(&stanza, "Source")
+            .and_then(|(s, _)| s.split_whitespace().next())
+            .filter(|s| *s != name)
+            .map(str::to_string);
+        out.push(package);
     }
     Ok(out)
 }

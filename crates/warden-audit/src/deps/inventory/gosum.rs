@@ -27,14 +27,7 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Vec<Package>, String> {
             continue;
         }
         let column = line.len() - line.trim_start().len() + 1;
-        out.push(Package {
-            ecosystem: Ecosystem::Go,
-            name: module.to_string(),
-            version: version.to_string(),
-            file: file.to_string(),
-            line: n + 1,
-            column,
-        });
+        out.push(Package::new(Ecosystem::Go, module.to_string(), version.to_string(), file, (n + 1, column)));
     }
     Ok(out)
 }

@@ -30,12 +30,5 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Vec<Package>, String> {
         return Err("package metadata with an empty `Name:` or `Version:`".into());
     }
     let (line, column) = Lines::new(text).position(at);
-    Ok(vec![Package {
-        ecosystem: Ecosystem::PyPI,
-        name: name.to_string(),
-        version: version.to_string(),
-        file: file.to_string(),
-        line,
-        column,
-    }])
+    Ok(vec![Package::new(Ecosystem::PyPI, name.to_string(), version.to_string(), file, (line, column))])
 }

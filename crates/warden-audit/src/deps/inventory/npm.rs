@@ -42,14 +42,7 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Vec<Package>, String> {
         }
         let offset = keys.get(&vec!["packages".to_string(), path.clone()]).copied().unwrap_or(0);
         let (line, column) = lines.position(offset);
-        out.push(Package {
-            ecosystem: Ecosystem::Npm,
-            name: name.to_string(),
-            version: version.to_string(),
-            file: file.to_string(),
-            line,
-            column,
-        });
+        out.push(Package::new(Ecosystem::Npm, name.to_string(), version.to_string(), file, (line, column)));
     }
     Ok(out)
 }

@@ -28,14 +28,13 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Vec<Package>, String> {
             let Some(version) = version.strip_prefix("==") else { continue };
             let offset = keys.get(&vec![section.to_string(), name.clone()]).copied().unwrap_or(0);
             let (line, column) = lines.position(offset);
-            out.push(Package {
-                ecosystem: Ecosystem::PyPI,
-                name: name.clone(),
-                version: version.trim_start_matches('=').trim().to_string(),
-                file: file.to_string(),
-                line,
-                column,
-            });
+            out.push(Package::new(
+                Ecosystem::PyPI,
+                name.clone(),
+                version.trim_start_matches('=').trim().to_string(),
+                file,
+                (line, column),
+            ));
         }
     }
     Ok(out)

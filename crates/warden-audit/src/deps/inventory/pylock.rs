@@ -39,14 +39,7 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Vec<Package>, String> {
             continue;
         }
         let (line, column) = lines.line_start(e.name.span().start);
-        out.push(Package {
-            ecosystem: Ecosystem::PyPI,
-            name: e.name.into_inner(),
-            version,
-            file: file.to_string(),
-            line,
-            column,
-        });
+        out.push(Package::new(Ecosystem::PyPI, e.name.into_inner(), version, file, (line, column)));
     }
     Ok(out)
 }

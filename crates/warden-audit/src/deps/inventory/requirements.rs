@@ -147,14 +147,7 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Vec<Package>, String> {
         match requirement(&l.text) {
             Ok(Some((at, name, Some(version)))) => {
                 let (line, column) = lines.position(l.file_offset(at));
-                out.push(Package {
-                    ecosystem: Ecosystem::PyPI,
-                    name: name.to_string(),
-                    version: version.to_string(),
-                    file: file.to_string(),
-                    line,
-                    column,
-                });
+                out.push(Package::new(Ecosystem::PyPI, name.to_string(), version.to_string(), file, (line, column)));
             }
             Ok(_) => {}
             Err(e) => return Err(format!("line {}: {e}", l.line)),

@@ -1,12 +1,14 @@
 //! A pinned or installed package that an OSV advisory affects. One finding per
-//! package and advisory, aliases (CVE, GHSA, PYSEC) merged into it; its severity is
-//! the advisory's: the CVSS v3 base score when there is a vector, else the
+//! package and flaw: records that alias one another (a GHSA and its PYSEC twin in
+//! the PyPI dump) make one finding naming every id. Its severity is the most
+//! severe record's: the CVSS v3 base score when there is a vector, else the
 //! database's own word, else high.
 
 use crate::context::Context;
 use crate::deps::cvss;
-use crate::deps::osv::{self, Advisory, Match};
-use crate::finding::Findings;
+use crate::deps::db::Vulnerability;
+use crate::deps::osv::{Advisory, Match};
+use crate::finding::{Findings, VulnerableDependency};
 use crate::rule::{Layer, Rule, Severity, Stride, Threat};
 use crate::yaml::Pos;
 
@@ -28,35 +30,46 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
     }
     for (file, packages) in cx.inventories() {
         for package in packages {
-            for advisory in cx.advisories {
-                let Some(hit) = osv::affects(advisory, package) else { continue };
-                let fixed = match (&hit.matched, hit.fixed.first()) {
-                    // The fix of the range the version is in, not another branch's.
-                    (Match::Range { fixed: Some(v), .. }, _) => format!("fixed in {v}"),
-                    (_, Some(v)) => format!("fixed in {v}"),
-                    _ => "no fixed version is known".to_string(),
+            for vuln in cx.advisories.vulnerabilities(package) {
+                let fixed = fixed(&vuln);
+                let (primary, _) = &vuln.records[0];
+                let summary = primary.summary.as_deref().unwrap_or("").trim();
+                let ids = match vuln.ids.as_slice() {
+                    [one] => one.clone(),
+                    [first, rest @ ..] => format!("{first} ({})", rest.join(", ")),
+                    [] => continue,
                 };
-                let ids = ids(advisory);
-                let summary = advisory.summary.as_deref().unwrap_or("").trim();
-                out.add_with_severity(
+                let fix = fixed.as_ref().map_or("no fixed version is known".to_string(), |v| format!("fixed in {v}"));
+                let severity = vuln.records.iter().map(|(a, _)| severity(a)).max().unwrap_or(RULE.severity);
+                let finding = out.add_with_severity(
                     &RULE,
-                    severity(advisory),
+                    severity,
                     &file.path,
                     Pos { line: package.line, col: package.column },
                     format!("{} {} {}", package.ecosystem.osv_name(), package.name, package.version),
-                    format!("{} {} is affected by {ids}{}; {fixed}", package.name, package.version, suffix(summary)),
+                    format!("{} {} is affected by {ids}{}; {fix}", package.name, package.version, suffix(summary)),
                 );
+                finding.dependency = Some(Box::new(VulnerableDependency {
+                    ecosystem: package.ecosystem.osv_name(),
+                    package: package.name.clone(),
+                    installed: package.version.clone(),
+                    fixed,
+                    advisories: vuln.ids.clone(),
+                }));
             }
         }
     }
 }
 
-/// The advisory's id and its aliases, e.g. `GHSA-m2qf-hxjv-5gpq (CVE-2023-30861, PYSEC-2023-62)`.
-fn ids(advisory: &Advisory) -> String {
-    let mut aliases: Vec<&str> = advisory.aliases.iter().map(String::as_str).filter(|a| *a != advisory.id).collect();
-    aliases.sort_unstable();
-    aliases.dedup();
-    if aliases.is_empty() { advisory.id.clone() } else { format!("{} ({})", advisory.id, aliases.join(", ")) }
+/// The fix of the range the installed version is in (not another branch's), from
+/// the primary record first; else the oldest fixed version above it any record
+/// names.
+fn fixed(vuln: &Vulnerability<'_>) -> Option<String> {
+    let in_range = vuln.records.iter().find_map(|(_, hit)| match &hit.matched {
+        Match::Range { fixed: Some(v), .. } => Some(v.clone()),
+        _ => None,
+    });
+    in_range.or_else(|| vuln.records.iter().find_map(|(_, hit)| hit.fixed.first().cloned()))
 }
 
 fn suffix(summary: &str) -> String {

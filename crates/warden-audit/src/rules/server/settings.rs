@@ -74,6 +74,7 @@ pub const KEYS: &[(&str, bool)] = &[
     ("limits.concurrency", false),
     ("otlp.endpoint", false),
     ("audit.dir", false),
+    ("audit.advisories", false),
     ("audit.max_file_size", false),
     ("audit.checkpoint_every", false),
     ("audit.checkpoint_interval", false),
