@@ -8,7 +8,7 @@
 //! an inline one without is ignored, and the finding says so; a baseline
 //! advisory without one is an error.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -18,12 +18,19 @@ use crate::input::File;
 
 const MARKER: &str = "warden:ignore[";
 
-/// Drops findings suppressed inline; returns how many were.
+/// Drops findings suppressed inline; returns how many were. Each file is split
+/// into lines once, and only if it has a marker at all: a lockfile of thousands of
+/// pins with thousands of findings must not be rescanned per finding.
 pub fn inline(findings: &mut Vec<Finding>, files: &[File]) -> usize {
+    let by_path: HashMap<&str, &File> = files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let mut lines_of: HashMap<&str, Option<Vec<&str>>> = HashMap::new();
     let before = findings.len();
     findings.retain_mut(|f| {
-        let Some(file) = files.iter().find(|x| x.path == f.file) else { return true };
-        let lines: Vec<&str> = file.text.lines().collect();
+        let Some(file) = by_path.get(f.file.as_str()) else { return true };
+        let lines = lines_of
+            .entry(file.path.as_str())
+            .or_insert_with(|| file.text.contains(MARKER).then(|| file.text.lines().collect()));
+        let Some(lines) = lines else { return true };
         let nearby = [f.line.checked_sub(1), f.line.checked_sub(2)];
         for line in nearby.into_iter().flatten().filter_map(|i| lines.get(i)) {
             match suppression(line, f.rule.id) {

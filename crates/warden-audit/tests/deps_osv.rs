@@ -259,3 +259,33 @@ fn load_zip_reports_bad_entries_and_keeps_the_rest() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].0.ends_with("stored.zip!a.json"), "{errors:?}");
 }
+
+#[test]
+fn pypi_local_versions_are_the_release_they_label() {
+    // torch 2.5.1+cpu is 2.5.1: inside `last_affected: 2.5.1` and listed by `versions`.
+    let a = adv(json!({
+        "id": "X-1",
+        "affected": [{
+            "package": {"ecosystem": "PyPI", "name": "torch"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "2.0.0"}, {"last_affected": "2.5.1"}]}]
+        }]
+    }));
+    assert!(hit(&a, &pkg(Ecosystem::PyPI, "torch", "2.5.1+cpu")).is_some());
+    assert!(hit(&a, &pkg(Ecosystem::PyPI, "torch", "2.5.2+cu121")).is_none());
+    let listed = adv(json!({
+        "id": "X-2",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "torch"}, "versions": ["2.5.1"]}]
+    }));
+    assert_eq!(
+        hit(&listed, &pkg(Ecosystem::PyPI, "torch", "2.5.1+cpu")).unwrap().matched,
+        Match::Version("2.5.1".into())
+    );
+    // The fix itself with a local label is fixed.
+    let fixed = adv(json!({
+        "id": "X-3",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "torch"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.6.0"}]}]}]
+    }));
+    assert!(hit(&fixed, &pkg(Ecosystem::PyPI, "torch", "2.6.0+cu124")).is_none());
+    assert!(hit(&fixed, &pkg(Ecosystem::PyPI, "torch", "2.6.0rc1+cpu")).is_some());
+}

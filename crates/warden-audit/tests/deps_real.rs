@@ -147,3 +147,28 @@ fn the_real_flask_record_scores_high_from_its_cvss_vector() {
     assert_eq!(flask.severity.as_str(), "high");
     assert_eq!(audit.advisories, 16);
 }
+
+/// This machine's own root, when it is Debian (as the project's machines and CI
+/// are): the real dpkg database, read with sources and the release.
+#[test]
+fn a_live_debian_root_is_read_with_sources_and_release() {
+    let os = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+    if !os.lines().any(|l| l == "ID=debian") || !Path::new("/var/lib/dpkg/status").exists() {
+        eprintln!("not a Debian host: skipped");
+        return;
+    }
+    let version = os.lines().find_map(|l| l.strip_prefix("VERSION_ID=")).map(|v| v.trim_matches('"').to_string());
+    let inputs = rootfs::inventories(Path::new("/"));
+    let packages: Vec<_> = inputs
+        .files
+        .iter()
+        .flat_map(|f| match &f.input {
+            Input::Inventory(p) => p.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let libc = packages.iter().find(|p| p.name == "libc6").expect("libc6 is installed on every Debian");
+    assert_eq!(libc.source.as_deref(), Some("glibc"));
+    assert_eq!(libc.release, version);
+    assert!(packages.len() > 50, "{}", packages.len());
+}

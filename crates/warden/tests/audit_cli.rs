@@ -304,3 +304,39 @@ fn a_baseline_accepts_an_advisory_by_any_of_its_ids_with_a_reason() {
     assert_eq!(status.code(), Some(2), "{err}");
     assert!(err.contains("advisory GHSA-m2qf-hxjv-5gpq is accepted without a reason"), "{err}");
 }
+
+#[test]
+fn a_vulnerable_package_raises_the_supply_chain_threat_and_is_its_evidence() {
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../warden-audit/tests");
+    let advisories = corpus.join("osv/advisories");
+    let supply = |requirements: &str| {
+        let path = corpus.join("corpus/dependencies").join(requirements);
+        let (status, out, err) = run(&["threat-model", s(&path), "--advisories", s(&advisories), "--format", "json"]);
+        assert_eq!(status.code(), Some(0), "{err}");
+        let model: Value = serde_json::from_str(&out).unwrap();
+        model["threats"].as_array().unwrap().iter().find(|t| t["id"] == "TM-SUPPLY").unwrap().clone()
+    };
+    let vulnerable = supply("requirements-serving.txt");
+    let fixed = supply("requirements-fixed.txt");
+    let deps = |risk: &Value| {
+        risk["mitigations"].as_array().unwrap().iter().find(|m| m["layer"] == "dependencies").unwrap().clone()
+    };
+    assert_eq!(deps(&vulnerable)["state"], "missing");
+    assert_eq!(deps(&fixed)["state"], "present");
+    let evidence = deps(&vulnerable)["evidence"][0].as_str().unwrap().to_string();
+    assert!(
+        evidence.contains("requirements-serving.txt:3 vulnerable-dependency")
+            && evidence.contains("GHSA-m2qf-hxjv-5gpq"),
+        "{evidence}"
+    );
+    let order = ["unlikely", "likely", "very-likely", "frequent"];
+    let rank = |r: &Value| order.iter().position(|o| *o == r["likelihood"].as_str().unwrap()).unwrap();
+    assert!(rank(&vulnerable) > rank(&fixed), "{vulnerable}\n{fixed}");
+    // Without advisory data the packages say nothing either way.
+    let path = corpus.join("corpus/dependencies/requirements-serving.txt");
+    let empty = tempfile::tempdir().unwrap();
+    let (_, out, err) = run(&["threat-model", s(&path), "--state-dir", s(empty.path()), "--format", "json"]);
+    let model: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let risk = model["threats"].as_array().unwrap().iter().find(|t| t["id"] == "TM-SUPPLY").unwrap().clone();
+    assert_eq!(deps(&risk)["state"], "unknown");
+}

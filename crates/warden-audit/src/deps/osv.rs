@@ -14,8 +14,9 @@ use super::{Ecosystem, Package};
 /// The largest advisory file read (a zip entry or a file on disk).
 const MAX_FILE: u64 = 16 << 20;
 
-/// One OSV advisory; unknown fields are ignored, and so is `details` (long
-/// prose, most of a full dump's memory, and never shown).
+/// One OSV advisory; unknown fields are ignored, and so are the fields never
+/// used (`details`, `references`, the `*_specific` maps of entries and ranges),
+/// which are most of a full dump's memory.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 pub struct Advisory {
     pub id: String,
@@ -34,7 +35,15 @@ pub struct Advisory {
     #[serde(default)]
     pub affected: Vec<AffectedEntry>,
     #[serde(default)]
-    pub database_specific: Option<Value>,
+    pub database_specific: Option<DatabaseSpecific>,
+}
+
+/// Of `database_specific`, only the database's own severity word (GitHub's LOW,
+/// MODERATE, HIGH, CRITICAL); the rest is not kept.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct DatabaseSpecific {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Value>,
 }
 
 /// `severity[]`: e.g. `{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/..."}`.
@@ -56,10 +65,6 @@ pub struct AffectedEntry {
     pub versions: Vec<String>,
     #[serde(default)]
     pub severity: Vec<SeverityScore>,
-    #[serde(default)]
-    pub database_specific: Option<Value>,
-    #[serde(default)]
-    pub ecosystem_specific: Option<Value>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -88,8 +93,6 @@ pub struct Range {
     pub repo: Option<String>,
     #[serde(default)]
     pub events: Vec<Event>,
-    #[serde(default)]
-    pub database_specific: Option<Value>,
 }
 
 /// One event of a range: exactly one of the fields is set in a valid advisory.
@@ -174,6 +177,7 @@ pub fn affects(adv: &Advisory, pkg: &Package) -> Option<Affected> {
         return None;
     }
     let name = pkg.advisory_name();
+    let version = comparable_version(pkg);
     for (index, entry) in adv.affected.iter().enumerate() {
         let Some(p) = &entry.package else { continue };
         if Ecosystem::from_osv(&p.ecosystem) != Some(pkg.ecosystem)
@@ -182,12 +186,14 @@ pub fn affects(adv: &Advisory, pkg: &Package) -> Option<Affected> {
         {
             continue;
         }
-        let matched = entry.ranges.iter().find_map(|r| in_range(pkg.ecosystem, r, &pkg.version)).or_else(|| {
+        let matched = entry.ranges.iter().find_map(|r| in_range(pkg.ecosystem, r, version)).or_else(|| {
             entry
                 .versions
                 .iter()
                 .find(|v| {
-                    *v == &pkg.version || compare(pkg.ecosystem, v, &pkg.version).is_ok_and(|o| o == Ordering::Equal)
+                    *v == &pkg.version
+                        || *v == version
+                        || compare(pkg.ecosystem, v, version).is_ok_and(|o| o == Ordering::Equal)
                 })
                 .map(|v| Match::Version(v.clone()))
         });
@@ -197,7 +203,7 @@ pub fn affects(adv: &Advisory, pkg: &Package) -> Option<Affected> {
             .iter()
             .filter(|r| matches!(r.kind, RangeType::Ecosystem | RangeType::Semver))
             .flat_map(|r| r.events.iter().filter_map(|e| e.fixed.as_ref().map(|f| (r.kind, f))))
-            .filter(|(kind, f)| cmp(pkg.ecosystem, *kind, f, &pkg.version) == Some(Ordering::Greater))
+            .filter(|(kind, f)| cmp(pkg.ecosystem, *kind, f, version) == Some(Ordering::Greater))
             .map(|(_, f)| f.clone())
             .collect();
         fixed.sort_by(|a, b| compare(pkg.ecosystem, a, b).unwrap_or_else(|_| a.cmp(b)));
@@ -205,6 +211,17 @@ pub fn affects(adv: &Advisory, pkg: &Package) -> Option<Affected> {
         return Some(Affected { ecosystem: p.ecosystem.clone(), name: p.name.clone(), entry: index, matched, fixed });
     }
     None
+}
+
+/// The version compared with an advisory's: for PyPI the public version, without
+/// a local label (`2.5.1+cpu` is torch 2.5.1 built for CPU: the release an
+/// advisory names as `2.5.1`, affected if 2.5.1 is, as PEP 440's `==2.5.1` also
+/// matches it). Advisories never publish local versions.
+fn comparable_version(pkg: &Package) -> &str {
+    match pkg.ecosystem {
+        Ecosystem::PyPI => pkg.version.split_once('+').map_or(&pkg.version, |(public, _)| public),
+        _ => &pkg.version,
+    }
 }
 
 fn cmp(eco: Ecosystem, kind: RangeType, a: &str, b: &str) -> Option<Ordering> {

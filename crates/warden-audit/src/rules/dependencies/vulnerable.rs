@@ -91,7 +91,7 @@ fn severity(advisory: &Advisory) -> Severity {
     let word = advisory
         .database_specific
         .as_ref()
-        .and_then(|d| d.get("severity"))
+        .and_then(|d| d.severity.as_ref())
         .and_then(|s| s.as_str())
         .unwrap_or("")
         .to_ascii_lowercase();
