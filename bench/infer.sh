@@ -5,6 +5,8 @@
 #
 #   bench/infer.sh [DURATION] [CONNECTIONS] [THREADS]      defaults: 20s 64 2
 set -euo pipefail
+# The server refuses root unless told: these machines (and CI) run as root.
+allow_root=$([ "$(id -u)" = 0 ] && echo --allow-root || true)
 cd "$(dirname "$0")/.."
 duration=${1:-20s}
 connections=${2:-64}
@@ -25,7 +27,7 @@ trap cleanup EXIT
 
 key=$(target/release/warden keys create bench --scope infer:default --state-dir "$dir/state" 2>/dev/null)
 # The benchmark measures the server, not its default per-key limits.
-target/release/warden serve --listen 127.0.0.1:0 --metrics-listen off --state-dir "$dir/state" --limits-rate off --limits-daily-rows off \
+target/release/warden serve ${allow_root:-} --listen 127.0.0.1:0 --metrics-listen off --state-dir "$dir/state" --limits-rate off --limits-daily-rows off \
   --log-level warn >"$dir/out" 2>"$dir/err" &
 pid=$!
 for _ in $(seq 1 300); do grep -q '^listening on ' "$dir/out" && break; sleep 0.1; done

@@ -14,6 +14,7 @@ mod repository;
 mod sync;
 mod tensor;
 
+pub use backend::onnxruntime_library;
 pub use config::{
     AccessLists, Bounds, ExtractionConfig, LimitsConfig, ModelConfig, OnnxruntimeConfig, OutputConfig, SignatureConfig,
     VersionPolicy,

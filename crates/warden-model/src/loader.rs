@@ -50,6 +50,9 @@ pub struct LoadPolicy {
     pub require_signature: bool,
     pub trusted_keys: Vec<TrustedKey>,
     pub trusted_roots: Vec<CertificateRoot>,
+    /// Files of a version other users can read or write keep it out. The server
+    /// always sets it; the library's default leaves it to the caller.
+    pub private_files: bool,
 }
 
 impl Default for LoadPolicy {
@@ -59,6 +62,7 @@ impl Default for LoadPolicy {
             require_signature: false,
             trusted_keys: Vec::new(),
             trusted_roots: Vec::new(),
+            private_files: false,
         }
     }
 }
@@ -68,6 +72,8 @@ impl Default for LoadPolicy {
 pub enum Step {
     /// `config.toml`, the directory layout, or the server's own checks of a model's settings.
     Config,
+    /// Files other users can read or write: weights are as private as keys.
+    Permissions,
     Signature,
     Scan,
     Load,
@@ -79,6 +85,7 @@ impl Step {
     pub fn label(self) -> &'static str {
         match self {
             Step::Config => "config",
+            Step::Permissions => "permissions",
             Step::Signature => "signature",
             Step::Scan => "scan",
             Step::Load => "load",
@@ -208,6 +215,11 @@ pub fn load_version(
 ) -> Result<Model, Rejection> {
     let path = version_dir.join(MODEL_FILE);
     let reject = |step: Step, message: String| Rejection::new(name, Some(version), step, message).with_file(&path);
+    if policy.private_files {
+        private(version_dir).map_err(|(file, rule, m)| {
+            Rejection::new(name, Some(version), Step::Permissions, m).rule(rule).with_file(&file)
+        })?;
+    }
     let signed = match trust {
         Some(trust) => Some(verify_signature(name, version, version_dir, trust)?),
         None => None,
@@ -226,6 +238,43 @@ pub fn load_version(
         .map_err(|e| reject(Step::Load, e.to_string()))?;
     model.warm_up().map_err(|e| reject(Step::WarmUp, format!("the warm-up inference on zeros failed: {e}")))?;
     Ok(model)
+}
+
+/// Refuses a version directory whose files other users can read or write (as ssh
+/// refuses a private key others can read): the weights are what a model thief is
+/// after, and a file others can write is a model anyone on the host can swap.
+/// Links are judged by their target. The message carries the fix.
+fn private(version_dir: &Path) -> Result<(), (PathBuf, &'static str, String)> {
+    use std::os::unix::fs::PermissionsExt;
+    let fix = |p: &Path, what: &str, mode: u32| {
+        let dir = version_dir.parent().unwrap_or(version_dir);
+        format!(
+            "{} is {what} by other users (mode {:o}); run: chmod -R o-rwx {}",
+            p.display(),
+            mode & 0o777,
+            dir.display()
+        )
+    };
+    let dir_mode = std::fs::metadata(version_dir).map(|m| m.permissions().mode()).unwrap_or(0);
+    if dir_mode & 0o002 != 0 {
+        return Err((version_dir.to_path_buf(), "writable-by-others", fix(version_dir, "writable", dir_mode)));
+    }
+    let entries = std::fs::read_dir(version_dir).map_err(|e| {
+        (version_dir.to_path_buf(), "unreadable", format!("cannot read {}: {e}", version_dir.display()))
+    })?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    paths.sort();
+    for p in paths {
+        let Ok(meta) = std::fs::metadata(&p) else { continue };
+        let mode = meta.permissions().mode();
+        if mode & 0o002 != 0 {
+            return Err((p.clone(), "writable-by-others", fix(&p, "writable", mode)));
+        }
+        if meta.is_file() && mode & 0o004 != 0 {
+            return Err((p.clone(), "readable-by-others", fix(&p, "readable", mode)));
+        }
+    }
+    Ok(())
 }
 
 /// Verifies `version_dir/model.sig` over the whole version directory and returns

@@ -7,6 +7,7 @@ mod catalog;
 mod client_cert;
 mod coding;
 mod config;
+mod confine;
 mod connections;
 mod detect;
 mod error;
@@ -44,6 +45,7 @@ use warden_model::Repository;
 use warden_observe::audit::{AuditLog, Event};
 
 pub use config::{AuthLimits, ClientAuth, ConfigError, HttpLimits, Kind, SETTINGS, ServeConfig, Setting};
+pub use confine::policy as sandbox_policy;
 pub use error::SetupError;
 pub use observe::init_logging;
 pub use state::keys_path;
@@ -224,18 +226,51 @@ pub struct Bound {
     metrics_listener: Option<TcpListener>,
 }
 
-pub async fn bind(prepared: &Prepared) -> Result<Bound, SetupError> {
-    let bind = |addr: SocketAddr| async move {
-        TcpListener::bind(addr).await.map_err(|source| SetupError::Bind { addr, source })
+/// The listening sockets, bound before the server confines itself: the seccomp
+/// filter has no `bind` or `listen`, so no later bug can open another port.
+pub struct Listeners {
+    api: std::net::TcpListener,
+    metrics: Option<std::net::TcpListener>,
+}
+
+/// Binds the API and metrics addresses. A throwaway current-thread runtime binds
+/// them (tokio's options, a 1024 backlog) without starting any thread: threads
+/// made before the sandbox would escape Landlock, which holds per thread.
+pub fn listen(config: &ServeConfig) -> Result<Listeners, SetupError> {
+    let io = |source: std::io::Error| SetupError::Bind { addr: config.listen, source };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build().map_err(io)?;
+    runtime.block_on(async {
+        let bind = |addr: SocketAddr| async move {
+            let listener = TcpListener::bind(addr).await.map_err(|source| SetupError::Bind { addr, source })?;
+            listener.into_std().map_err(|source| SetupError::Bind { addr, source })
+        };
+        let api = bind(config.listen).await?;
+        let metrics = match config.metrics_listen {
+            Some(addr) => Some(bind(addr).await?),
+            None => None,
+        };
+        Ok(Listeners { api, metrics })
+    })
+}
+
+/// Creates the state and audit directories (private), so the sandbox can grant
+/// them before anything is written there.
+pub fn create_dirs(config: &ServeConfig) -> Result<(), SetupError> {
+    state::create_private_dir(&config.state_dir)?;
+    state::create_private_dir(&trail::settings(config).dir)
+}
+
+/// Hands the bound sockets to the serving runtime.
+pub fn bind(listeners: Listeners) -> Result<Bound, SetupError> {
+    let adopt = |l: std::net::TcpListener| {
+        let addr = l.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+        TcpListener::from_std(l).map_err(|source| SetupError::Bind { addr, source })
     };
-    let api_listener = bind(prepared.config.listen).await?;
-    let metrics_listener = match prepared.config.metrics_listen {
-        Some(addr) => Some(bind(addr).await?),
-        None => None,
-    };
+    let api_listener = adopt(listeners.api)?;
+    let metrics_listener = listeners.metrics.map(adopt).transpose()?;
     let local = |l: &TcpListener| l.local_addr().ok();
     Ok(Bound {
-        api: local(&api_listener).unwrap_or(prepared.config.listen),
+        api: local(&api_listener).unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
         metrics: metrics_listener.as_ref().and_then(local),
         api_listener,
         metrics_listener,

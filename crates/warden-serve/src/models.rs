@@ -252,6 +252,8 @@ pub fn load_policy(config: &crate::config::ServeConfig) -> Result<LoadPolicy, Se
         require_signature: config.models.require_signature,
         trusted_keys,
         trusted_roots,
+        // Always: model weights are as private as keys (docs/repository.md).
+        private_files: true,
     })
 }
 

@@ -17,12 +17,13 @@ pub fn keys_path(state_dir: &Path) -> PathBuf {
     state_dir.join("keys.json")
 }
 
-/// Refuses secret files that other users can read: a key anyone on the host can
-/// copy is not a secret.
+/// Refuses secret files that other users can read, or the group can write: a key
+/// anyone on the host can copy is not a secret. Group read is allowed: Kubernetes
+/// mounts Secret files `0440 root:<fsGroup>` whatever `defaultMode` says.
 pub fn check_private(path: &Path) -> Result<(), SetupError> {
     match std::fs::metadata(path) {
-        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => Err(SetupError::Unsafe(format!(
-            "{} is readable by other users (mode {:o}); run: chmod 600 {}",
+        Ok(meta) if meta.permissions().mode() & 0o027 != 0 => Err(SetupError::Unsafe(format!(
+            "{} is readable by other users or writable by its group (mode {:o}); run: chmod 600 {}",
             path.display(),
             meta.permissions().mode() & 0o777,
             path.display()

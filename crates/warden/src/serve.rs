@@ -15,6 +15,14 @@ pub struct ServeArgs {
     config: Option<PathBuf>,
     #[command(flatten)]
     settings: SettingArgs,
+    /// Run as root anyway (refused otherwise: run Warden as an unprivileged user).
+    /// Capabilities are still dropped once the sockets are bound.
+    #[arg(long)]
+    allow_root: bool,
+    /// Do not confine the server (Landlock, seccomp, no_new_privs, capabilities):
+    /// for debugging only.
+    #[arg(long)]
+    no_sandbox: bool,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -25,8 +33,27 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    // Before anything is written (logging creates its pseudonym key in the state dir).
+    if running_as_root() && !args.allow_root {
+        eprintln!(
+            "error: refusing to run as root: run Warden as an unprivileged user (e.g. `useradd --system warden`), or pass --allow-root"
+        );
+        return Ok(ExitCode::from(2));
+    }
     let _traces = warden_serve::init_logging(&config)?;
     warn_about_risks(&config);
+    if running_as_root() {
+        tracing::warn!("running as root (--allow-root): every capability is dropped once the sockets are bound");
+    }
+    let listeners = warden_serve::listen(&config)?;
+    warden_serve::create_dirs(&config)?;
+    if args.no_sandbox {
+        tracing::warn!(
+            "--no-sandbox: the server is not confined (no Landlock, seccomp, no_new_privs); for debugging only"
+        );
+    } else {
+        confine(&config, args.config.as_deref())?;
+    }
     let prepared = warden_serve::prepare(config)?;
     if let Some(key) = &prepared.admin_key {
         println!("created the first admin API key; it is shown only this once, store it now:");
@@ -39,7 +66,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
-        let bound = warden_serve::bind(&prepared).await?;
+        let bound = warden_serve::bind(listeners)?;
         let scheme = if prepared.tls.is_some() { "https" } else { "http" };
         println!("models: {}", prepared.models.join(", "));
         println!("limits: {}", prepared.limits);
@@ -67,12 +94,40 @@ fn warn_about_risks(config: &ServeConfig) {
             "DEBUGGING: log_payloads logs request bodies at debug level (redacted, but still client data); turn it off in production"
         );
     }
-    if running_as_root() {
-        tracing::warn!("running as root: run Warden as an unprivileged user");
-    }
     if !config.listen.ip().is_loopback() && config.insecure_http {
         tracing::warn!(addr = %config.listen, "INSECURE: plain HTTP on a non-loopback address");
     }
+}
+
+/// Confines the process before any thread exists (Landlock holds per thread):
+/// what is applied goes to the log, and what the kernel could not apply too.
+fn confine(config: &warden_serve::ServeConfig, config_file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let ort = warden_model::onnxruntime_library();
+    let policy = warden_serve::sandbox_policy(config, config_file, ort.as_deref());
+    let report = warden_sandbox::apply(&policy)
+        .map_err(|e| anyhow::anyhow!("cannot confine the server: {e} (--no-sandbox runs it unconfined)"))?;
+    for skipped in &report.skipped {
+        tracing::warn!(path = %skipped, "sandbox: a path of the policy could not be added");
+    }
+    match report.landlock {
+        warden_sandbox::Enforced::Fully => {}
+        warden_sandbox::Enforced::Partially => {
+            tracing::warn!("sandbox: this kernel's Landlock enforces only part of the file rules")
+        }
+        warden_sandbox::Enforced::Not => {
+            tracing::warn!(
+                "sandbox: this kernel has no Landlock: file access is not confined (seccomp and no_new_privs are)"
+            )
+        }
+    }
+    tracing::info!(
+        landlock = ?report.landlock,
+        read_only = policy.read_only.len(),
+        read_write = ?policy.read_write,
+        bounding_set_emptied = report.bounding_set_emptied,
+        "sandbox: no_new_privs, capabilities dropped, Landlock, seccomp allowlist"
+    );
+    Ok(())
 }
 
 fn running_as_root() -> bool {

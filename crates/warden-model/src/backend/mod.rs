@@ -14,6 +14,17 @@ use crate::tensor::NamedTensor;
 
 pub use self::tract::Failure;
 
+/// The onnxruntime library a model may load after start (`WARDEN_ONNXRUNTIME_LIB`,
+/// else `ORT_DYLIB_PATH`), whether or not this build has the backend: the
+/// server's sandbox keeps its directory readable.
+pub fn onnxruntime_library() -> Option<std::path::PathBuf> {
+    ["WARDEN_ONNXRUNTIME_LIB", "ORT_DYLIB_PATH"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .find(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+}
+
 pub enum Backend {
     Tract(tract::TractPlan),
     #[cfg(feature = "onnxruntime")]

@@ -49,8 +49,11 @@ pub fn run(args: &[&str]) -> (ExitStatus, String, String) {
 /// returns (exit code, stdout, stderr). A server that starts anyway is killed and
 /// fails the test instead of hanging it.
 pub fn refused_start(state_dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    private_models(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>());
     let mut child = warden()
-        .args(["serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--state-dir"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off"])
+        .args(root_override())
+        .arg("--state-dir")
         .arg(state_dir)
         .args(args)
         .stdout(Stdio::piped())
@@ -109,12 +112,49 @@ impl Options {
     }
 }
 
+/// The server refuses model files other users can read (as ssh refuses an open
+/// key): the repository a test passes is made private here (fixture trees are
+/// checked out 0644), and what the test writes afterwards is created private.
+pub fn private_models(args: &[String]) {
+    // SAFETY: umask has no memory effects; the tests set it before writing.
+    unsafe { libc::umask(0o027) };
+    for pair in args.windows(2).filter(|w| w[0] == "--model-repository") {
+        make_private(Path::new(&pair[1]));
+    }
+}
+
+fn make_private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::symlink_metadata(path) else { return };
+    if meta.file_type().is_symlink() {
+        return;
+    }
+    let mode = meta.permissions().mode();
+    if mode & 0o007 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & !0o007)).unwrap();
+    }
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap().flatten() {
+            make_private(&entry.path());
+        }
+    }
+}
+
+/// `--allow-root` when the tests run as root (CI does): the server refuses root
+/// otherwise, and says so explicitly here rather than by a hidden default.
+pub fn root_override() -> Option<&'static str> {
+    use std::os::unix::fs::MetadataExt;
+    let root = std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false);
+    root.then_some("--allow-root")
+}
+
 impl Server {
     pub fn start() -> Server {
         Server::start_with(Options::default())
     }
 
     pub fn start_with(opts: Options) -> Server {
+        private_models(&opts.args);
         let (temp, state_dir) = match opts.state_dir {
             Some(dir) => (None, dir),
             None => {
@@ -134,6 +174,7 @@ impl Server {
             }
         };
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+            .args(root_override())
             .arg("--state-dir")
             .arg(&state_dir)
             .args(&opts.args)

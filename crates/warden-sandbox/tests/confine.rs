@@ -1,0 +1,131 @@
+//! Confining a process is one-way, so each case runs in a child: this test
+//! binary again, told by `WARDEN_SANDBOX_CASE` which case to play. The parent
+//! judges from outside: what the child printed, and how it died.
+
+use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use warden_sandbox::{Enforced, Policy, apply};
+
+const CASE: &str = "WARDEN_SANDBOX_CASE";
+const DIR: &str = "WARDEN_SANDBOX_DIR";
+/// SIGSYS: what the seccomp filter kills with.
+const SIGSYS: i32 = 31;
+
+/// The child's entry point: a no-op unless the parent set `WARDEN_SANDBOX_CASE`.
+#[test]
+fn child() {
+    let Ok(case) = std::env::var(CASE) else { return };
+    let dir = PathBuf::from(std::env::var(DIR).unwrap());
+    let policy =
+        Policy { read_only: vec![dir.join("ro"), PathBuf::from("/proc/self")], read_write: vec![dir.join("rw")] };
+    let report = apply(&policy).unwrap();
+    say(&format!("landlock {:?}", report.landlock));
+    match case.as_str() {
+        "files" => files(&dir),
+        "threads" => {
+            let n = std::thread::spawn(|| 6 * 7).join().unwrap();
+            say(&format!("thread answered {n}"));
+        }
+        "bind" => {
+            let _ = std::net::TcpListener::bind("127.0.0.1:0");
+            say("bind returned");
+        }
+        "spawn" => {
+            let _ = Command::new("/bin/true").status();
+            say("spawn returned");
+        }
+        other => panic!("unknown case {other}"),
+    }
+    std::process::exit(0);
+}
+
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").unwrap();
+    out.flush().unwrap();
+}
+
+fn files(dir: &Path) {
+    let outcome = |r: std::io::Result<()>| match r {
+        Ok(()) => "ok".to_string(),
+        Err(e) => format!("{:?}", e.kind()),
+    };
+    say(&format!("read ro: {}", outcome(std::fs::read(dir.join("ro/a")).map(drop))));
+    say(&format!("write ro: {}", outcome(std::fs::write(dir.join("ro/b"), "x"))));
+    say(&format!("write rw: {}", outcome(std::fs::write(dir.join("rw/c"), "x"))));
+    say(&format!("read outside: {}", outcome(std::fs::read(dir.join("outside/secret")).map(drop))));
+    // This thread's: the test harness runs the case on a thread of its own, and
+    // capabilities and Landlock hold per thread (the server confines its main
+    // thread before any other exists).
+    let status = std::fs::read_to_string("/proc/thread-self/status").unwrap_or_default();
+    for key in ["NoNewPrivs", "Seccomp", "CapEff"] {
+        let v = status.lines().find_map(|l| l.strip_prefix(&format!("{key}:"))).unwrap_or("?").trim().to_string();
+        say(&format!("{key} {v}"));
+    }
+}
+
+fn play(case: &str) -> (Output, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["ro", "rw", "outside"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+    }
+    std::fs::write(dir.path().join("ro/a"), "a").unwrap();
+    std::fs::write(dir.path().join("outside/secret"), "s").unwrap();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["child", "--exact", "--nocapture", "--test-threads", "1"])
+        .env(CASE, case)
+        .env(DIR, dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out, text, dir)
+}
+
+fn landlock_of(text: &str) -> Option<&str> {
+    text.lines().find_map(|l| l.strip_prefix("landlock "))
+}
+
+#[test]
+fn files_outside_the_policy_are_out_of_reach() {
+    let (out, text, _dir) = play("files");
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        text.contains("NoNewPrivs 1") && text.contains("Seccomp 2") && text.contains("CapEff 0000000000000000"),
+        "{text}"
+    );
+    if landlock_of(&text) == Some(&format!("{:?}", Enforced::Not)) {
+        eprintln!("this kernel has no Landlock: file rules not checked");
+        return;
+    }
+    for line in ["read ro: ok", "write ro: PermissionDenied", "write rw: ok", "read outside: PermissionDenied"] {
+        assert!(text.contains(line), "expected `{line}` in:\n{text}");
+    }
+}
+
+#[test]
+fn threads_still_start_through_clone() {
+    let (out, text, _dir) = play("threads");
+    assert!(out.status.success() && text.contains("thread answered 42"), "{text}");
+}
+
+#[test]
+fn a_new_listening_socket_kills_the_process() {
+    let (out, text, _dir) = play("bind");
+    assert_eq!(out.status.signal(), Some(SIGSYS), "{text}");
+    assert!(!text.contains("bind returned"), "{text}");
+}
+
+#[test]
+fn starting_a_program_kills_the_process() {
+    let (out, text, _dir) = play("spawn");
+    assert_eq!(out.status.signal(), Some(SIGSYS), "{text}");
+    assert!(!text.contains("spawn returned"), "{text}");
+}
+
+#[test]
+fn the_allowlist_compiles_for_this_architecture() {
+    warden_sandbox::check_seccomp().unwrap();
+}
