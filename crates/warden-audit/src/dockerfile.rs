@@ -46,19 +46,18 @@ const KEYWORDS: &[&str] = &[
 impl Dockerfile {
     /// True for text whose first instruction is `FROM` (or `ARG` before `FROM`),
     /// and which holds instructions only.
+    /// Whether text with no telling name is a Dockerfile: its first instruction
+    /// (after comments and parser directives) is `FROM` or `ARG`, written in
+    /// capitals as Dockerfiles are, and at least two lines are instructions.
     pub fn looks_like(text: &str) -> bool {
-        let mut first = None;
-        let mut count = 0;
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-            let word = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
-            if KEYWORDS.contains(&word.as_str()) {
-                first.get_or_insert(word);
-                count += 1;
-            }
+        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
+        let Some(first) = lines.next() else { return false };
+        let word = |l: &str| l.split_whitespace().next().unwrap_or("").to_string();
+        if !matches!(word(first).as_str(), "FROM" | "ARG") {
+            return false;
         }
-        matches!(first.as_deref(), Some("FROM" | "ARG"))
-            && text.lines().any(|l| l.trim_start().to_ascii_uppercase().starts_with("FROM "))
-            && count >= 2
+        let count = 1 + lines.filter(|l| KEYWORDS.contains(&word(l).as_str())).count();
+        text.lines().any(|l| l.trim_start().starts_with("FROM ")) && count >= 2
     }
 
     pub fn parse(text: &str) -> Dockerfile {

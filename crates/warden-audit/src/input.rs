@@ -16,6 +16,35 @@ pub const MAX_FILE_SIZE: u64 = 16 << 20;
 /// Directory levels walked below each path given.
 const MAX_DEPTH: usize = 32;
 /// Directories never walked into.
+/// Extensions whose files are never Dockerfiles, whatever their content.
+const NOT_DOCKERFILE_EXTENSIONS: &[&str] = &[
+    "py",
+    "md",
+    "rst",
+    "txt",
+    "rs",
+    "go",
+    "js",
+    "ts",
+    "sh",
+    "bash",
+    "json",
+    "ipynb",
+    "c",
+    "h",
+    "cc",
+    "cpp",
+    "java",
+    "rb",
+    "toml",
+    "ini",
+    "cfg",
+    "csv",
+    "html",
+    "dockerignore",
+    "lock",
+    "tpl",
+];
 const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules", ".venv", "venv", "__pycache__"];
 
 /// What a file was recognised as, parsed.
@@ -77,6 +106,11 @@ pub struct FileError {
 pub struct Inputs {
     pub files: Vec<File>,
     pub errors: Vec<FileError>,
+    /// What a directory walk left out on purpose, said once per reason and
+    /// place (Helm templates, Kustomize patches): not errors, but not audited.
+    pub notes: Vec<String>,
+    /// Kustomize patch files named by the kustomizations walked so far.
+    patches: std::collections::HashSet<PathBuf>,
 }
 
 impl Inputs {
@@ -125,15 +159,35 @@ impl Inputs {
                 return;
             }
         };
+        if let Some(patches) = kustomize_patches(dir) {
+            self.patches.extend(patches);
+        }
         for entry in entries {
             let path = entry.path();
             let Ok(kind) = entry.file_type() else { continue };
             if kind.is_dir() {
                 let name = entry.file_name();
-                if !SKIPPED_DIRS.iter().any(|s| name == *s) {
-                    self.walk(&path, depth + 1);
+                if SKIPPED_DIRS.iter().any(|s| name == *s) {
+                    continue;
                 }
+                if name == "templates" && dir.join("Chart.yaml").is_file() {
+                    self.notes.push(format!(
+                        "{}: Helm templates are not YAML until rendered: audit them with `helm template {} | warden audit -`",
+                        path.display(),
+                        dir.display()
+                    ));
+                    continue;
+                }
+                self.walk(&path, depth + 1);
             } else if kind.is_file() {
+                if self.patches.contains(&normal(&path)) {
+                    self.notes.push(format!(
+                        "{}: a Kustomize patch, not a whole object: audit the overlay with `kubectl kustomize {} | warden audit -`",
+                        path.display(),
+                        dir.display()
+                    ));
+                    continue;
+                }
                 self.file(&path, false);
             }
         }
@@ -150,6 +204,49 @@ impl Inputs {
             Err(error) => self.errors.push(FileError { path: shown, error }),
         }
     }
+}
+
+/// The patch files a `kustomization.yaml` in `dir` names (`patches[].path`,
+/// `patchesStrategicMerge`, `patchesJson6902[].path`), as normal paths; `None`
+/// when there is no kustomization or it does not parse.
+fn kustomize_patches(dir: &Path) -> Option<Vec<PathBuf>> {
+    let file = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())?;
+    let text = std::fs::read_to_string(file).ok()?;
+    let docs = crate::yaml::parse(&text, 100_000).ok()?;
+    let doc = docs.first()?;
+    let mut out = Vec::new();
+    let mut add = |v: Option<&str>| {
+        if let Some(v) = v.filter(|v| !v.is_empty() && !v.contains("://")) {
+            out.push(normal(&dir.join(v)));
+        }
+    };
+    for key in ["patches", "patchesJson6902"] {
+        for item in doc.get(key).map(|n| n.items()).unwrap_or_default() {
+            add(item.get("path").and_then(|p| p.as_str()));
+        }
+    }
+    for item in doc.get("patchesStrategicMerge").map(|n| n.items()).unwrap_or_default() {
+        add(item.as_str());
+    }
+    Some(out)
+}
+
+/// `path` without `.` and `..` components, not following links.
+fn normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// The file as UTF-8 text; `None` for binary content.
@@ -181,14 +278,17 @@ pub fn classify(path: &Path, text: &str) -> Result<Option<Input>, String> {
             return Ok(None);
         }
     }
+    let other_language = NOT_DOCKERFILE_EXTENSIONS.contains(&ext.as_str());
     if name == "dockerfile"
         || name == "containerfile"
         || name.ends_with(".dockerfile")
-        || name.starts_with("dockerfile.")
+        || (name.starts_with("dockerfile.") && !other_language)
     {
         return Ok(Some(Input::Dockerfile(Dockerfile::parse(text))));
     }
-    if Dockerfile::looks_like(text) {
+    // By content only where the name says nothing else: Python's `from x import y`
+    // and prose about Dockerfiles are not Dockerfiles.
+    if !other_language && Dockerfile::looks_like(text) {
         return Ok(Some(Input::Dockerfile(Dockerfile::parse(text))));
     }
     if (ext == "toml" || name.starts_with("warden"))
@@ -248,4 +348,73 @@ fn classify_yaml(path: &Path, name: &str, text: &str, yamlish: bool) -> Result<O
         return Ok(Some(Input::GitlabCi(doc)));
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod walk_tests {
+    use super::*;
+
+    fn kinds(inputs: &Inputs) -> Vec<(String, &'static str)> {
+        let mut out: Vec<_> = inputs
+            .files
+            .iter()
+            .map(|f| (Path::new(&f.path).file_name().unwrap().to_string_lossy().into_owned(), f.input.kind()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn helm_templates_and_kustomize_patches_are_left_out_with_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("chart/templates")).unwrap();
+        std::fs::write(d.join("chart/Chart.yaml"), "apiVersion: v2\nname: x\nversion: 0.1.0\n").unwrap();
+        std::fs::write(
+            d.join("chart/templates/deployment.yaml"),
+            "{{- if .Values.x }}\nkind: Deployment\n{{- end }}\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(d.join("overlay/patches")).unwrap();
+        std::fs::write(
+            d.join("overlay/kustomization.yaml"),
+            "resources:\n  - service.yaml\npatches:\n  - path: patches/replicas.yaml\npatchesStrategicMerge:\n  - memory.yaml\n",
+        )
+        .unwrap();
+        let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: warden\nspec:\n  replicas: 3\n";
+        std::fs::write(d.join("overlay/patches/replicas.yaml"), patch).unwrap();
+        std::fs::write(d.join("overlay/memory.yaml"), patch).unwrap();
+        std::fs::write(
+            d.join("overlay/service.yaml"),
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: warden\nspec:\n  ports:\n    - port: 8443\n",
+        )
+        .unwrap();
+        let inputs = Inputs::read(&[d.to_path_buf()]);
+        assert!(inputs.errors.is_empty(), "{:?}", inputs.errors);
+        assert_eq!(kinds(&inputs), [("service.yaml".to_string(), "kubernetes")]);
+        assert_eq!(inputs.notes.len(), 3, "{:?}", inputs.notes);
+        assert!(inputs.notes[0].contains("helm template"), "{:?}", inputs.notes);
+    }
+
+    #[test]
+    fn source_files_and_prose_are_not_dockerfiles() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let python = "from os import path\nfrom sys import argv\nRUN = 1\n";
+        std::fs::write(d.join("tool.py"), python).unwrap();
+        std::fs::write(d.join("notes"), python).unwrap();
+        std::fs::write(d.join("BENCH.md"), "FROM python:3.12\nRUN pip install x\n").unwrap();
+        std::fs::write(d.join("dockerfile.rs"), "FROM x\nRUN y\n").unwrap();
+        std::fs::write(d.join("Dockerfile.dockerignore"), "target\n").unwrap();
+        std::fs::write(d.join("Dockerfile.gpu"), "FROM nvidia/cuda:12.4.0-base\nUSER 1000\n").unwrap();
+        std::fs::write(d.join("build"), "# syntax=docker/dockerfile:1\nARG BASE=debian\nFROM $BASE\nRUN true\n")
+            .unwrap();
+        let inputs = Inputs::read(&[d.to_path_buf()]);
+        assert_eq!(
+            kinds(&inputs),
+            [("Dockerfile.gpu".to_string(), "dockerfile"), ("build".to_string(), "dockerfile")],
+            "{:?}",
+            inputs.errors
+        );
+    }
 }

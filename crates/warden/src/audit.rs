@@ -142,6 +142,9 @@ pub fn note_unjudged(inputs: &Inputs, advisories: &AdvisoryDb) {
 pub fn read_inputs(paths: &[PathBuf]) -> Result<Inputs> {
     let (stdin, files): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| p.as_os_str() == "-");
     let mut inputs = Inputs::read(&files.into_iter().cloned().collect::<Vec<_>>());
+    for note in &inputs.notes {
+        eprintln!("note: {note}");
+    }
     if !stdin.is_empty() {
         let mut text = String::new();
         std::io::stdin()
