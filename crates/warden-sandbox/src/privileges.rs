@@ -59,6 +59,18 @@ pub fn drop_capabilities() -> io::Result<bool> {
         }
     }
     let mut header = CapHeader { version: CAPABILITY_VERSION_3, pid: 0 };
+    let mut held = [CapData::default(); 2];
+    // SAFETY: capget writes a v3 header's two data words into `held`, valid for the call.
+    let rc = unsafe { libc::syscall(libc::SYS_capget, &mut header as *mut CapHeader, held.as_mut_ptr()) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // Nothing held, nothing to drop: skipping capset lets a service manager forbid it
+    // (systemd's ~@privileged) without stopping the start.
+    if held.iter().all(|d| d.effective == 0 && d.permitted == 0 && d.inheritable == 0) {
+        return Ok(bounding_emptied);
+    }
+    let mut header = CapHeader { version: CAPABILITY_VERSION_3, pid: 0 };
     let data = [CapData::default(); 2];
     // SAFETY: capset reads a v3 header and two data words, both valid for the call.
     let rc = unsafe { libc::syscall(libc::SYS_capset, &mut header as *mut CapHeader, data.as_ptr()) };

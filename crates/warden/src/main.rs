@@ -7,6 +7,7 @@ mod audit_log;
 mod clients;
 mod config_cmd;
 mod fail_on;
+mod healthcheck;
 mod keys;
 mod scan;
 mod serve;
@@ -61,6 +62,9 @@ enum Command {
     /// GitHub Actions and GitLab CI, Warden configs, host files. Exit 0 clean, 1 findings
     /// at or above --fail-on, 2 usage or input errors.
     Audit(audit::AuditArgs),
+    /// Ask a running server whether it is ready (for container HEALTHCHECKs without
+    /// curl). Exit 0 ready, 1 not ready or unreachable, 2 usage error.
+    Healthcheck(healthcheck::HealthcheckArgs),
     /// OSV advisory data for the dependency audit: `update` downloads it.
     #[command(subcommand)]
     Advisories(advisories::AdvisoriesCommand),
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => audit::run(args),
         Command::ThreatModel(args) => threat_model::run(args),
         Command::Advisories(cmd) => advisories::run(cmd),
+        Command::Healthcheck(args) => healthcheck::run(args),
     };
     match result {
         Ok(code) => code,
