@@ -21,10 +21,21 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "warden", version, about = "A model server with deployment security built in")]
+#[command(
+    name = "warden",
+    about = "A model server with deployment security built in",
+    disable_version_flag = true,
+    arg_required_else_help = true
+)]
 struct Cli {
+    /// Print the version; with --verbose, what the binary was built from.
+    #[arg(short = 'V', long)]
+    version: bool,
+    /// With --version: the git revision, the Cargo.lock digest, features and target.
+    #[arg(long, requires = "version")]
+    verbose: bool,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -79,9 +90,33 @@ enum ConfigCommand {
     Check { file: PathBuf },
 }
 
+/// `warden 0.1.0`, and with `verbose` the build's provenance, one `key: value` a line.
+fn version(verbose: bool) -> String {
+    let mut out = format!("warden {}\n", env!("CARGO_PKG_VERSION"));
+    if verbose {
+        let features: Vec<&str> = [("onnxruntime", cfg!(feature = "onnxruntime")), ("otlp", cfg!(feature = "otlp"))]
+            .into_iter()
+            .filter_map(|(name, on)| on.then_some(name))
+            .collect();
+        out.push_str(&format!("git revision: {}\n", env!("WARDEN_GIT_REVISION")));
+        out.push_str(&format!(
+            "Cargo.lock sha256: {} ({} crates)\n",
+            env!("WARDEN_LOCK_SHA256"),
+            env!("WARDEN_LOCK_CRATES")
+        ));
+        out.push_str(&format!("features: {}\n", if features.is_empty() { "none".into() } else { features.join(", ") }));
+        out.push_str(&format!("target: {} ({})\n", env!("WARDEN_TARGET"), env!("WARDEN_PROFILE")));
+    }
+    out
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let Some(command) = cli.command else {
+        print!("{}", version(cli.verbose));
+        return ExitCode::SUCCESS;
+    };
+    let result = match command {
         Command::Serve(args) => serve::run(args),
         Command::Keys(cmd) => keys::run(cmd),
         Command::AuditLog(cmd) => audit_log::run(cmd),

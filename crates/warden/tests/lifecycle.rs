@@ -389,3 +389,21 @@ async fn keys_list_shows_when_each_key_was_last_used() {
     let (_, table, _) = run(&["keys", "list", "--state-dir", state.to_str().unwrap()]);
     assert!(table.contains("LAST USED"), "{table}");
 }
+
+#[test]
+fn version_names_the_build_it_came_from() {
+    let (status, out, _) = run(&["--version"]);
+    assert!(status.success());
+    assert_eq!(out, format!("warden {}\n", env!("CARGO_PKG_VERSION")));
+    let (status, out, err) = run(&["--version", "--verbose"]);
+    assert!(status.success(), "{err}");
+    use sha2::Digest;
+    let lock = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock")).unwrap();
+    let digest: String = sha2::Sha256::digest(&lock).iter().map(|b| format!("{b:02x}")).collect();
+    assert!(out.contains(&format!("Cargo.lock sha256: {digest}")), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("git revision: ")), "{out}");
+    assert!(out.contains("target: "), "{out}");
+    // --verbose means nothing alone.
+    let (status, _, err) = run(&["--verbose"]);
+    assert_eq!(status.code(), Some(2), "{err}");
+}
