@@ -58,6 +58,8 @@ pub struct App {
     log_payloads: bool,
     pub limiter: Limiter,
     pub detection: Arc<Detection>,
+    /// Whose forwarding header names the client (`[http] trusted_proxies`).
+    proxies: crate::proxy::TrustedProxies,
 }
 
 /// Who a request proved to be: by API key, by client certificate, or both.
@@ -107,6 +109,7 @@ impl App {
             keys,
             limits,
             tls,
+            proxies: config.proxies.clone(),
         }
     }
 
@@ -122,6 +125,9 @@ impl App {
         let _in_flight = self.metrics.enter();
         let started = std::time::Instant::now();
         let (head, body) = req.into_parts();
+        let proxy = peer;
+        // The client behind a trusted proxy; anyone else's forwarding headers are ignored.
+        let peer = self.proxies.client(peer, &head.headers);
         let mut body = Some(body);
         let mut model_labels = (String::new(), String::new());
         let routed = crate::head::check_parts(&head, &self.limits).and_then(|()| route(&head.method, head.uri.path()));
@@ -129,6 +135,7 @@ impl App {
             Ok(r @ (Route::Live | Route::Ready)) => (r.label(), health(r.label())),
             Ok(r) => {
                 let mut trail = Trail::new(peer, r.label());
+                trail.via(proxy);
                 let label = r.label();
                 // Every line logged while handling the request carries its id.
                 let span = tracing::info_span!("request", id = %trail.id);

@@ -38,6 +38,8 @@ pub enum Kind {
     Patterns,
     /// A list of paths: a TOML array, or a comma-separated list from a flag.
     Paths,
+    /// A list of address blocks (`10.0.0.0/8`, `192.0.2.7`), as for `Paths`.
+    Networks,
     /// A rate such as `100/s` or `6000/min`.
     Rate,
     /// Per-identity `[limits]` overrides: TOML tables only.
@@ -145,6 +147,16 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting { key: "http.max_connections", kind: Kind::Count, help: "open connections at once [default: 4096]" },
     Setting { key: "http.shutdown_timeout", kind: Kind::Duration, help: "time to drain on SIGTERM [default: 30s]" },
+    Setting {
+        key: "http.trusted_proxies",
+        kind: Kind::Networks,
+        help: "reverse proxies (address blocks) whose forwarding header names the client, for limits, logs and audit [default: none: the TCP peer is the client]",
+    },
+    Setting {
+        key: "http.proxy_header",
+        kind: Kind::Choice(&["x-forwarded-for", "forwarded"]),
+        help: "the one header the trusted proxies set: x-forwarded-for or forwarded (RFC 7239) [default: x-forwarded-for]",
+    },
     Setting {
         key: "auth.jwt.jwks",
         kind: Kind::Text,
@@ -507,6 +519,8 @@ pub struct ServeConfig {
     /// The server-wide `[limits]`; models and identities override key by key.
     pub limits: LimitPolicy,
     pub identity_limits: BTreeMap<String, LimitPolicy>,
+    /// `[http] trusted_proxies` and `proxy_header`.
+    pub proxies: crate::proxy::TrustedProxies,
 }
 
 impl Default for ServeConfig {
@@ -535,6 +549,7 @@ impl Default for ServeConfig {
             otlp_endpoint: None,
             limits: LimitPolicy::server_default(),
             identity_limits: BTreeMap::new(),
+            proxies: crate::proxy::TrustedProxies::default(),
         }
     }
 }
@@ -638,6 +653,13 @@ impl ServeConfig {
             "http.max_in_flight" => h.max_in_flight = parse_count(&raw)?,
             "http.max_connections" => h.max_connections = parse_count(&raw)?,
             "http.shutdown_timeout" => h.shutdown_timeout = parse_duration(&raw)?,
+            "http.trusted_proxies" => self.proxies.networks = parse_networks(&raw)?,
+            "http.proxy_header" => {
+                self.proxies.header = match parse_choice(&raw, key)?.as_str() {
+                    "forwarded" => crate::proxy::ProxyHeader::Forwarded,
+                    _ => crate::proxy::ProxyHeader::XForwardedFor,
+                }
+            }
             "auth.jwt.jwks" => self.jwt.jwks = Some(parse_jwks(&raw)?),
             "auth.jwt.discovery" => self.jwt.discovery = parse_bool(&raw)?,
             "auth.jwt.refresh" => self.jwt.refresh = parse_duration(&raw)?,
@@ -824,6 +846,18 @@ fn parse_paths(raw: &Raw<'_>) -> Result<Vec<PathBuf>, String> {
         return Err("expected a path, found an empty string".into());
     }
     Ok(words.into_iter().map(PathBuf::from).collect())
+}
+
+fn parse_networks(raw: &Raw<'_>) -> Result<Vec<crate::proxy::Network>, String> {
+    let words: Vec<&str> = match raw {
+        Raw::Text(s) => s.split(',').map(str::trim).filter(|w| !w.is_empty()).collect(),
+        Raw::Toml(toml::Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().ok_or_else(|| format!("expected a list of address blocks, found a {}", v.type_str())))
+            .collect::<Result<_, _>>()?,
+        Raw::Toml(v) => return Err(format!("expected a list of address blocks, found {}", v.type_str())),
+    };
+    words.into_iter().map(crate::proxy::Network::parse).collect()
 }
 
 fn parse_bool(raw: &Raw<'_>) -> Result<bool, String> {
@@ -1189,6 +1223,7 @@ mod tests {
                 Kind::Addr | Kind::OptionalAddr => "127.0.0.1:1",
                 Kind::Path => "p",
                 Kind::Paths => "a.pub,b.pub",
+                Kind::Networks => "10.0.0.0/8,192.0.2.7",
                 Kind::Bool => "true",
                 Kind::Size => "2KiB",
                 Kind::Duration => "2s",

@@ -24,6 +24,7 @@ mod observe;
 mod output;
 mod pool;
 mod protocol;
+mod proxy;
 mod reload;
 mod reply;
 mod repository_api;

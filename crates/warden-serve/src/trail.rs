@@ -16,6 +16,8 @@ use crate::config::ServeConfig;
 pub struct Trail {
     pub id: String,
     peer: IpAddr,
+    /// The trusted proxy the request came through, when the client is not the peer.
+    via: Option<IpAddr>,
     started: Instant,
     route: &'static str,
     /// The caller's identity and how it was proven (`key`, `jwt`, `cert`, `key+cert`).
@@ -47,6 +49,7 @@ impl Trail {
         Trail {
             id: request_id(),
             peer,
+            via: None,
             started: Instant::now(),
             route,
             caller: None,
@@ -55,6 +58,14 @@ impl Trail {
             rows: None,
             input_digest: None,
             output_policy: None,
+        }
+    }
+
+    /// The request reached the server through this trusted proxy (`peer` is the
+    /// client its header named).
+    pub fn via(&mut self, proxy: IpAddr) {
+        if proxy != self.peer {
+            self.via = Some(proxy);
         }
     }
 
@@ -109,6 +120,7 @@ impl Trail {
         Event::new(kind)
             .with("request_id", self.id.as_str())
             .with("source", self.peer.to_string())
+            .with("via", self.via.map(|v| v.to_string()))
             .with("endpoint", self.route)
             .with("identity", identity)
             .with("auth", method)

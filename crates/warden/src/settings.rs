@@ -63,6 +63,7 @@ fn value_name(kind: Kind) -> &'static str {
         Kind::Addr | Kind::OptionalAddr => "ADDR",
         Kind::Path => "PATH",
         Kind::Paths => "PATHS",
+        Kind::Networks => "CIDRS",
         Kind::Size => "SIZE",
         Kind::Duration => "DURATION",
         Kind::Count => "N",

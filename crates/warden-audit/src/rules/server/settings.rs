@@ -49,6 +49,8 @@ pub const KEYS: &[(&str, bool)] = &[
     ("http.max_in_flight", false),
     ("http.max_connections", false),
     ("http.shutdown_timeout", false),
+    ("http.trusted_proxies", false),
+    ("http.proxy_header", false),
     ("auth.jwt.jwks", false),
     ("auth.jwt.discovery", true),
     ("auth.jwt.refresh", false),
