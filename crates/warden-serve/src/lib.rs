@@ -131,7 +131,12 @@ fn load_repository(
     let problem =
         |message: String| SetupError::Model(warden_model::ModelError::Repository { path: dir.to_path_buf(), message });
     if !outcome.rejected.is_empty() {
-        let reasons: Vec<String> = outcome.rejected.iter().map(ToString::to_string).collect();
+        // Each rejection was logged and audited above; the error names the first few.
+        const SHOWN: usize = 5;
+        let mut reasons: Vec<String> = outcome.rejected.iter().take(SHOWN).map(ToString::to_string).collect();
+        if outcome.rejected.len() > SHOWN {
+            reasons.push(format!("and {} more (each in the log and the audit log)", outcome.rejected.len() - SHOWN));
+        }
         return Err(problem(reasons.join("; ")));
     }
     if outcome.repo.entries().next().is_none() {
