@@ -144,6 +144,18 @@ pub struct ExtractionConfig {
     pub volume_factor: Option<f64>,
     /// ...when it holds at least this many queries [default: 600].
     pub volume_floor: Option<u64>,
+    /// A sample of real inputs (`.npy` float matrix `[rows, features]`, or an
+    /// `.npz` of one), relative to the model's directory: turns on the
+    /// off-manifold signal.
+    pub reference: Option<String>,
+    /// A query row is far above this quantile of the reference's
+    /// leave-one-out nearest-neighbour distances [default: 0.99].
+    pub reference_quantile: Option<f64>,
+    /// Rows looked back on by the signals [default: 100].
+    pub window: Option<usize>,
+    /// Rows an honest client may send a day, for the off-manifold flagging bound
+    /// [default: 100000].
+    pub reference_rows_per_day: Option<u64>,
 }
 
 /// Bounds for every feature at once, or per feature.

@@ -10,6 +10,7 @@ mod guards;
 mod loader;
 mod ml;
 mod model;
+pub mod reference;
 mod repository;
 mod sync;
 mod tensor;

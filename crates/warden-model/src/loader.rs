@@ -234,10 +234,44 @@ pub fn load_version(
         return Err(reject(Step::Signature, format!("{} changed while it was being verified", path.display()))
             .rule("changed-after-signing"));
     }
-    let model = Model::load(name, &version.to_string(), &bytes, config.clone())
+    let mut model = Model::load(name, &version.to_string(), &bytes, config.clone())
         .map_err(|e| reject(Step::Load, e.to_string()))?;
+    if let Some(relative) = config.extraction.as_ref().and_then(|e| e.reference.as_deref()) {
+        let model_dir = version_dir.parent().unwrap_or(version_dir);
+        model.reference = Some(std::sync::Arc::new(
+            reference(&model, model_dir, relative)
+                .map_err(|(file, m)| Rejection::new(name, Some(version), Step::Config, m).with_file(&file))?,
+        ));
+    }
     model.warm_up().map_err(|e| reject(Step::WarmUp, format!("the warm-up inference on zeros failed: {e}")))?;
     Ok(model)
+}
+
+/// Reads the model's reference sample and checks it fits the model's input.
+fn reference(
+    model: &Model,
+    model_dir: &Path,
+    relative: &str,
+) -> Result<crate::reference::ReferenceSample, (PathBuf, String)> {
+    let path = crate::reference::resolve(model_dir, relative).map_err(|m| (model_dir.join("config.toml"), m))?;
+    let sample = crate::reference::read(&path).map_err(|m| (path.clone(), format!("[extraction] reference: {m}")))?;
+    let features = match model.inputs.first().and_then(|i| i.shape.get(1)) {
+        Some(crate::Dim::Fixed(n)) => Some(*n),
+        _ => None,
+    };
+    if let Some(n) = features
+        && n != sample.features
+    {
+        return Err((
+            path.clone(),
+            format!(
+                "[extraction] reference: {} has {} features per row; the model takes {n}",
+                path.display(),
+                sample.features
+            ),
+        ));
+    }
+    Ok(sample)
 }
 
 /// Refuses a version directory whose files other users can read or write (as ssh

@@ -61,6 +61,9 @@ pub struct Model {
     /// SHA-256 of the ONNX file as loaded, hex: what the audit log records, so a
     /// swapped model file shows in it.
     pub digest: String,
+    /// `[extraction] reference`, read beside the model's config: real inputs the
+    /// off-manifold detector compares queries with.
+    pub reference: Option<std::sync::Arc<crate::reference::ReferenceSample>>,
     backend: Backend,
     guards: Guards,
 }
@@ -93,6 +96,7 @@ impl Model {
             outputs,
             config,
             digest,
+            reference: None,
             backend,
             guards,
         })

@@ -395,13 +395,14 @@ impl App {
         if raised.response == Response::Log {
             return;
         }
-        self.metrics.extraction_alert(&model.name, action);
+        self.metrics.extraction_alert(&model.name, action, raised.signal);
         self.audit.record_detached(
             Event::new("extraction_alert")
                 .with("request_id", trail.id.as_str())
                 .with("identity", identity)
                 .with("model", model.name.as_str())
                 .with("version", model.version.as_str())
+                .with("signal", raised.signal)
                 .with("detector", raised.signal)
                 .with("w", raised.w)
                 .with("queries", raised.queries)

@@ -7,14 +7,16 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use warden_guard::extraction::{
-    Flag, Flags, Prada, PradaConfig, Response, Signal, SignalConfig, Signals, Verdict, read_flags, update_flags,
+    Flag, Flags, Prada, PradaConfig, Reference, Response, Signal, SignalConfig, Signals, Verdict, read_flags,
+    update_flags,
 };
 use warden_guard::limits::{Limit, Rate};
+use warden_model::reference::ReferenceSample;
 use warden_model::{DataType, Model, NamedTensor, Repository, TensorData};
 
 use crate::filestamp::{Stamp, stamp};
@@ -65,7 +67,7 @@ pub struct Detection {
 /// A flag raised by one request, for the caller to record.
 pub struct Raised {
     pub response: Response,
-    /// prada, sweep, out_of_range or volume.
+    /// prada, sweep, out_of_range, volume or off_manifold.
     pub signal: &'static str,
     /// The value that flagged it (see `Flag::w`).
     pub w: f64,
@@ -140,7 +142,13 @@ impl Detection {
             if found.is_none() {
                 found = match (verdict, signal) {
                     (Verdict::Attack { w }, _) => Some(("prada", w)),
-                    (_, Some(s @ (Signal::Sweep { share } | Signal::OutOfRange { share }))) => Some((s.name(), share)),
+                    (
+                        _,
+                        Some(
+                            s
+                            @ (Signal::Sweep { share } | Signal::OutOfRange { share } | Signal::OffManifold { share }),
+                        ),
+                    ) => Some((s.name(), share)),
                     (_, Some(s @ Signal::Volume { per_minute, baseline })) => {
                         Some((s.name(), per_minute as f64 / baseline.max(1.0)))
                     }
@@ -350,7 +358,63 @@ fn signal_config(model: &Model, config: &warden_model::ExtractionConfig) -> Resu
     if let Some(n) = config.volume_floor {
         signals.volume_floor = n;
     }
+    if let Some(w) = config.window {
+        if !(10..=10_000).contains(&w) {
+            return Err(format!("window = {w}: must be between 10 and 10000"));
+        }
+        signals.window = w;
+    }
+    let tuned = config.reference_quantile.is_some() || config.reference_rows_per_day.is_some();
+    match &model.reference {
+        Some(sample) => signals.reference = Some(reference_index(sample, config, signals.window)?),
+        None if tuned => return Err("reference_quantile and reference_rows_per_day need a reference".into()),
+        None => {}
+    }
     Ok(signals)
+}
+
+/// Indexes and calibrates a model's reference sample, once per loaded sample:
+/// settings are rebuilt on every reload, the index only when the sample is new.
+fn reference_index(
+    sample: &Arc<ReferenceSample>,
+    config: &warden_model::ExtractionConfig,
+    window: usize,
+) -> Result<Arc<Reference>, String> {
+    type Cache = Mutex<HashMap<usize, (Weak<ReferenceSample>, (Option<f64>, Option<u64>, usize), Arc<Reference>)>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let key = Arc::as_ptr(sample) as usize;
+    let tuning = (config.reference_quantile, config.reference_rows_per_day, window);
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((weak, t, built)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
+        && weak.upgrade().is_some_and(|s| Arc::ptr_eq(&s, sample))
+        && *t == tuning
+    {
+        return Ok(built.clone());
+    }
+    let built = Arc::new(
+        Reference::build(
+            &sample.data,
+            sample.features,
+            config.reference_quantile.unwrap_or(0.99),
+            window,
+            config.reference_rows_per_day.unwrap_or(100_000),
+        )
+        .map_err(|e| format!("reference {}: {e}", sample.path.display()))?,
+    );
+    tracing::info!(
+        reference = %sample.path.display(),
+        rows = built.rows(),
+        threshold = built.threshold,
+        honest_far_rate = built.honest_far_rate,
+        flag_at = built.flag_at,
+        window = built.window,
+        memory_bytes = built.memory_bytes(),
+        "off-manifold reference indexed"
+    );
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    cache.retain(|_, (weak, _, _)| weak.strong_count() > 0);
+    cache.insert(key, (Arc::downgrade(sample), tuning, built.clone()));
+    Ok(built)
 }
 
 fn is_classifier(model: &Model) -> bool {

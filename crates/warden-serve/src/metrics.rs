@@ -92,6 +92,8 @@ pub struct Metrics {
 struct ActionLabels {
     model: String,
     action: &'static str,
+    /// The signal that flagged: prada, sweep, out_of_range, volume, off_manifold.
+    signal: &'static str,
 }
 
 /// 0.5 ms to about 8 s, doubling: inference on small models sits at the low end,
@@ -162,7 +164,7 @@ impl Metrics {
         let extraction_alerts = Family::default();
         registry.register(
             "extraction_alerts",
-            "Clients flagged by the extraction detector, by model and the action taken (alert, degrade, throttle, block)",
+            "Clients flagged by the extraction detector, by model, the action taken (alert, degrade, throttle, block) and the signal that flagged",
             extraction_alerts.clone(),
         );
         let connections_open = Gauge::default();
@@ -225,8 +227,8 @@ impl Metrics {
         self.access_denied.get_or_create(&ReasonLabels { reason }).inc();
     }
 
-    pub fn extraction_alert(&self, model: &str, action: &'static str) {
-        self.extraction_alerts.get_or_create(&ActionLabels { model: model.into(), action }).inc();
+    pub fn extraction_alert(&self, model: &str, action: &'static str, signal: &'static str) {
+        self.extraction_alerts.get_or_create(&ActionLabels { model: model.into(), action, signal }).inc();
     }
 
     pub fn limit_refused(&self, reason: &'static str, model: &str) {

@@ -83,7 +83,10 @@ async fn a_synthetic_query_attack_is_blocked_until_cleared() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let metrics = reqwest::get(server.metrics_url.clone().unwrap()).await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("warden_extraction_alerts_total{model=\"digits\",action=\"block\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("warden_extraction_alerts_total{model=\"digits\",action=\"block\",signal=\"sweep\"} 1"),
+        "{metrics}"
+    );
     server.terminate();
     server.wait(Duration::from_secs(30));
     let audit = server.audit_records();

@@ -3,7 +3,10 @@
 //!   in one or two features (a feature-by-feature probe of the decision surface);
 //! - out-of-range inputs: a high share of queries with a feature outside the
 //!   bounds the model was trained on (random probing of the input space);
-//! - volume: a client suddenly sending far more than its own baseline.
+//! - volume: a client suddenly sending far more than its own baseline;
+//! - off the manifold: many queries far from every row of a reference sample of
+//!   real inputs (uniform probing, Knockoff-style queries from another
+//!   distribution; see `manifold`).
 //!
 //! Each is a fixed-size state per client and model, cheap per query.
 
@@ -24,6 +27,8 @@ pub struct SignalConfig {
     pub volume_floor: u64,
     /// Queries looked back on; also the minimum before a share is judged.
     pub window: usize,
+    /// The model's reference sample, indexed and calibrated (its own window).
+    pub reference: Option<std::sync::Arc<super::manifold::Reference>>,
 }
 
 impl Default for SignalConfig {
@@ -36,6 +41,7 @@ impl Default for SignalConfig {
             volume_factor: 10.0,
             volume_floor: 600,
             window: 100,
+            reference: None,
         }
     }
 }
@@ -46,6 +52,7 @@ pub enum Signal {
     Sweep { share: f64 },
     OutOfRange { share: f64 },
     Volume { per_minute: u64, baseline: f64 },
+    OffManifold { share: f64 },
 }
 
 impl Signal {
@@ -54,6 +61,7 @@ impl Signal {
             Signal::Sweep { .. } => "sweep",
             Signal::OutOfRange { .. } => "out_of_range",
             Signal::Volume { .. } => "volume",
+            Signal::OffManifold { .. } => "off_manifold",
         }
     }
 }
@@ -72,6 +80,7 @@ pub struct Signals {
     this_minute: u64,
     baseline: f64,
     minutes_seen: u32,
+    manifold: super::manifold::ManifoldWindow,
 }
 
 impl Signals {
@@ -85,6 +94,7 @@ impl Signals {
             this_minute: 0,
             baseline: 0.0,
             minutes_seen: 0,
+            manifold: Default::default(),
         }
     }
 
@@ -102,6 +112,11 @@ impl Signals {
             push(&mut self.out_of_range, outside, window);
         }
         let volume = self.count(minute);
+        if let Some(reference) = &self.config.reference
+            && let Some(share) = self.manifold.observe(reference, x)
+        {
+            return Some(Signal::OffManifold { share });
+        }
         if self.sweep_steps.len() >= window {
             let share = share(&self.sweep_steps);
             if share > self.config.sweep_share {
