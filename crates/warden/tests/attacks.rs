@@ -10,6 +10,11 @@
 //! 2. A synthetic-query attack (seeds probed by small steps) against an MLP.
 //! 3. The same attack spread over several identities from one address.
 //! 4. Benign clients replaying real digits at a normal pace.
+//! 5. With a reference sample (the off-manifold signal): uniform random queries
+//!    within the bounds, Gaussian noise around the data mean, Knockoff-style
+//!    queries with real digits from another distribution (inverted, shifted,
+//!    blurred), against held-back real digits from ten clients
+//!    (`reference_report`, also run by bench/extraction.sh).
 // Linear algebra over small dense matrices reads best with explicit indices.
 #![allow(clippy::needless_range_loop)]
 
@@ -142,17 +147,25 @@ async fn equation_solving(server: &Server, key: &str, model: &str, data: &[Vec<f
 /// Softmax regression trained by gradient descent on (x, label) pairs: what a
 /// label-only attacker can do with what it collected.
 fn retrain(xs: &[Vec<f64>], ys: &[i64]) -> Linear {
+    let targets: Vec<Vec<f64>> =
+        ys.iter().map(|&y| (0..CLASSES).map(|k| if k as i64 == y { 1.0 } else { 0.0 }).collect()).collect();
+    retrain_soft(xs, &targets)
+}
+
+/// The same trained on class probabilities (distillation): what an attacker that
+/// gets probabilities can do.
+fn retrain_soft(xs: &[Vec<f64>], targets: &[Vec<f64>]) -> Linear {
     let mut w = vec![[0.0; D + 1]; CLASSES];
     for _ in 0..300 {
         let mut grad = vec![[0.0; D + 1]; CLASSES];
-        for (x, &y) in xs.iter().zip(ys) {
+        for (x, t) in xs.iter().zip(targets) {
             let scores: Vec<f64> =
                 w.iter().map(|r| r[..D].iter().zip(x).map(|(a, b)| a * b / 16.0).sum::<f64>() + r[D]).collect();
             let max = scores.iter().copied().fold(f64::MIN, f64::max);
             let exp: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
             let sum: f64 = exp.iter().sum();
             for k in 0..CLASSES {
-                let g = exp[k] / sum - if k as i64 == y { 1.0 } else { 0.0 };
+                let g = exp[k] / sum - t[k];
                 for j in 0..D {
                     grad[k][j] += g * x[j] / 16.0;
                 }
@@ -358,5 +371,152 @@ async fn report() {
         "REPORT 4 benign: {sent} queries from {} clients, {refused} refused ({:.2}%), {flagged} clients flagged",
         clients.len(),
         refused as f64 * 100.0 / sent as f64
+    );
+}
+
+/// Rows held back from the reference sample: the honest clients' traffic.
+const SPLIT: usize = 1347;
+
+/// A Knockoff-style query set: real digits from another distribution.
+fn knockoff(data: &[Vec<f64>], kind: &str) -> Vec<Vec<f64>> {
+    let pixel = |x: &[f64], r: isize, c: isize| -> f64 {
+        if (0..8).contains(&r) && (0..8).contains(&c) { x[(r * 8 + c) as usize] } else { 0.0 }
+    };
+    data.iter()
+        .map(|x| match kind {
+            "inverted" => x.iter().map(|v| 16.0 - v).collect(),
+            "shifted" => (0..64).map(|i| pixel(x, i as isize / 8, i as isize % 8 - 2)).collect(),
+            "blurred" => (0..64)
+                .map(|i| {
+                    let (r, c) = (i as isize / 8, i as isize % 8);
+                    let around: Vec<f64> = (-1..=1)
+                        .flat_map(|dr| (-1..=1).map(move |dc| (dr, dc)))
+                        .map(|(dr, dc)| pixel(x, r + dr, c + dc))
+                        .collect();
+                    (around.iter().sum::<f64>() / 9.0).round()
+                })
+                .collect(),
+            _ => unreachable!(),
+        })
+        .collect()
+}
+
+/// One attacker, one row a query, until refused or `limit`: the queries answered,
+/// and the stolen model's fidelity then, label-only and from probabilities.
+async fn steal(
+    server: &Server,
+    key: &str,
+    rows: impl Iterator<Item = Vec<f64>>,
+    limit: usize,
+    data: &[Vec<f64>],
+    served: &[i64],
+) -> (Option<usize>, f64, f64) {
+    let (mut xs, mut ys, mut ps) = (Vec::new(), Vec::new(), Vec::new());
+    let mut flagged = None;
+    for (i, x) in rows.take(limit).enumerate() {
+        let answer = ask(server, key, "mlp_ref", std::slice::from_ref(&x)).await;
+        if answer.status != StatusCode::OK {
+            flagged = Some(i);
+            break;
+        }
+        ys.push(answer.labels[0]);
+        ps.push(answer.probabilities.unwrap_or_default());
+        xs.push(x);
+    }
+    let label_only = fidelity(&retrain(&xs, &ys), data, served);
+    let with_probabilities = fidelity(&retrain_soft(&xs, &ps), data, served);
+    (flagged, label_only, with_probabilities)
+}
+
+/// The reference-distribution detector's report: bench/extraction.sh runs this.
+#[tokio::test]
+#[ignore]
+async fn reference_report() {
+    let data = digits();
+    let temp = tempfile::tempdir().unwrap();
+    let repo = repository(
+        temp.path(),
+        // The off-manifold signal alone (PRADA and the sweep signal off), so what is
+        // measured is its own: honest clients here repeat digits (10,000 queries
+        // from 450 held-back images), which PRADA reads as probing.
+        &[(
+            "mlp_ref",
+            MLP,
+            "[extraction]\naction = \"block\"\nreference = \"reference.npy\"\ndelta = 0.0\nsweep_share = 1.0\n",
+        )],
+    );
+    let flat: Vec<f32> = data[..SPLIT].iter().flatten().map(|v| *v as f32).collect();
+    std::fs::write(repo.join("mlp_ref/reference.npy"), warden_model::reference::write_npy(SPLIT, D, &flat)).unwrap();
+    let server = Server::start_with(Options::args(&[
+        "--limits-rate",
+        "off",
+        "--model-repository",
+        repo.to_str().unwrap(),
+        "--auth-max-failures",
+        "100000",
+    ]));
+    let admin = server.admin_key();
+    let served = served_labels(&server, &admin, "mlp_ref", &data).await;
+    let calibration = server.stderr_text();
+    let line = calibration.lines().find(|l| l.contains("off-manifold reference indexed")).unwrap_or_default();
+    println!("REPORT 5 reference: {line}");
+
+    let mean: Vec<f64> = (0..D).map(|j| data.iter().map(|x| x[j]).sum::<f64>() / data.len() as f64).collect();
+    let std: Vec<f64> = (0..D)
+        .map(|j| (data.iter().map(|x| (x[j] - mean[j]).powi(2)).sum::<f64>() / data.len() as f64).sqrt())
+        .collect();
+    let held: Vec<Vec<f64>> = data[SPLIT..].to_vec();
+    let mut rng = Lcg(21);
+    let uniform: Vec<Vec<f64>> = (0..2000).map(|_| (0..D).map(|_| (rng.next() * 17.0).floor()).collect()).collect();
+    let gaussian: Vec<Vec<f64>> = (0..2000)
+        .map(|_| {
+            (0..D)
+                .map(|j| {
+                    let (u, v) = (rng.next().max(1e-12), rng.next());
+                    let z = (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
+                    (mean[j] + z * std[j]).clamp(0.0, 16.0)
+                })
+                .collect()
+        })
+        .collect();
+    let attacks: Vec<(&str, Vec<Vec<f64>>, usize)> = vec![
+        ("uniform random in [0, 16]", uniform, 300),
+        ("Gaussian around the data mean", gaussian, 300),
+        ("Knockoff: inverted digits", knockoff(&held, "inverted"), 1000),
+        ("Knockoff: digits shifted 2 px", knockoff(&held, "shifted"), 1000),
+        ("Knockoff: blurred digits", knockoff(&held, "blurred"), 1000),
+    ];
+    for (i, (name, rows, goal)) in attacks.into_iter().enumerate() {
+        let key = create_key(&server.state_dir, &format!("thief{i}"), &["infer:mlp_ref"]);
+        wait_for_key(&server, &key).await;
+        let cycle = rows.iter().cycle().cloned();
+        let (flagged, label_only, probs) = steal(&server, &key, cycle, 2000, &data, &served).await;
+        let at = flagged.map_or("not flagged in 2000".to_string(), |n| format!("flagged after {n} queries"));
+        println!(
+            "REPORT 5 {name}: {at} (goal {goal}); stolen model then: fidelity {label_only:.3} label-only, {probs:.3} with probabilities"
+        );
+    }
+
+    // Honest: ten clients, each 1,000 held-back digits in its own order.
+    let clients: Vec<String> =
+        (0..10).map(|i| create_key(&server.state_dir, &format!("honest{i}"), &["infer:mlp_ref"])).collect();
+    for k in &clients {
+        wait_for_key(&server, k).await;
+    }
+    let (mut sent, mut refused) = (0, 0);
+    for (c, key) in clients.iter().enumerate() {
+        let mut rng = Lcg(300 + c as u64);
+        for _ in 0..1000 {
+            let row = held[(rng.next() * held.len() as f64) as usize].clone();
+            sent += 1;
+            refused += usize::from(ask(&server, key, "mlp_ref", &[row]).await.status != StatusCode::OK);
+        }
+    }
+    let flags = std::fs::read_to_string(server.state_dir.join("flags.json")).unwrap_or_default();
+    let flagged = clients.iter().filter(|k| flags.contains(k.split('_').nth(1).unwrap())).count();
+    assert!(!flags.contains("\"prada\"") && !flags.contains("\"sweep\""), "{flags}");
+    println!(
+        "REPORT 5 honest: {sent} held-back digits from {} clients, {refused} refused, {flagged} clients flagged",
+        clients.len()
     );
 }
