@@ -254,6 +254,21 @@ fn reference(
     relative: &str,
 ) -> Result<crate::reference::ReferenceSample, (PathBuf, String)> {
     let path = crate::reference::resolve(model_dir, relative).map_err(|m| (model_dir.join("config.toml"), m))?;
+    if let Ok(meta) = std::fs::metadata(&path) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode();
+        if mode & 0o006 != 0 {
+            return Err((
+                path.clone(),
+                format!(
+                    "[extraction] reference: {} is readable or writable by other users (mode {:o}); run: chmod o-rwx {}",
+                    path.display(),
+                    mode & 0o777,
+                    path.display()
+                ),
+            ));
+        }
+    }
     let sample = crate::reference::read(&path).map_err(|m| (path.clone(), format!("[extraction] reference: {m}")))?;
     let features = match model.inputs.first().and_then(|i| i.shape.get(1)) {
         Some(crate::Dim::Fixed(n)) => Some(*n),
@@ -293,9 +308,16 @@ fn private(version_dir: &Path) -> Result<(), (PathBuf, &'static str, String)> {
     if dir_mode & 0o002 != 0 {
         return Err((version_dir.to_path_buf(), "writable-by-others", fix(version_dir, "writable", dir_mode)));
     }
-    let entries = std::fs::read_dir(version_dir).map_err(|e| {
-        (version_dir.to_path_buf(), "unreadable", format!("cannot read {}: {e}", version_dir.display()))
-    })?;
+    check_tree(version_dir, 0, &fix)
+}
+
+/// Files and folders below `dir` (to a depth of 8: external data may sit in
+/// subfolders), judged as `private` says.
+type Refusal = (PathBuf, &'static str, String);
+fn check_tree(dir: &Path, depth: usize, fix: &dyn Fn(&Path, &str, u32) -> String) -> Result<(), Refusal> {
+    use std::os::unix::fs::PermissionsExt;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| (dir.to_path_buf(), "unreadable", format!("cannot read {}: {e}", dir.display())))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     paths.sort();
     for p in paths {
@@ -306,6 +328,9 @@ fn private(version_dir: &Path) -> Result<(), (PathBuf, &'static str, String)> {
         }
         if meta.is_file() && mode & 0o004 != 0 {
             return Err((p.clone(), "readable-by-others", fix(&p, "readable", mode)));
+        }
+        if meta.is_dir() && depth < 8 {
+            check_tree(&p, depth + 1, fix)?;
         }
     }
     Ok(())

@@ -34,11 +34,21 @@ pub fn resolve(model_dir: &Path, relative: &str) -> Result<PathBuf, String> {
 /// Reads a `.npy` or `.npz` file of a float matrix.
 pub fn read(path: &Path) -> Result<ReferenceSample, String> {
     let name = path.display();
-    let meta = std::fs::metadata(path).map_err(|e| format!("{name}: {e}"))?;
+    // One open file judged and read: a link to a device or a FIFO is refused, and
+    // no more than the limit is ever read.
+    let file = std::fs::File::open(path).map_err(|e| format!("{name}: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("{name}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("{name}: not a regular file"));
+    }
     if meta.len() > MAX_FILE {
         return Err(format!("{name}: {} bytes, over the limit of {MAX_FILE}", meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE + 1).read_to_end(&mut bytes).map_err(|e| format!("{name}: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(format!("{name}: over the limit of {MAX_FILE} bytes"));
+    }
     let npy =
         if bytes.starts_with(b"PK\x03\x04") { one_array(&bytes).map_err(|e| format!("{name}: {e}"))? } else { bytes };
     let (rows, features, data) = parse_npy(&npy).map_err(|e| format!("{name}: {e}"))?;

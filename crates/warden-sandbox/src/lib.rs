@@ -58,6 +58,13 @@ pub fn apply(policy: &Policy) -> Result<Report, SandboxError> {
     Ok(Report { landlock, bounding_set_emptied, skipped })
 }
 
+/// The effective user id: whether the process runs as root (0), asked of the
+/// kernel rather than read from /proc, which may be unreadable.
+pub fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
 /// Builds the seccomp programs without installing them (a check that the
 /// allowlist compiles for this architecture).
 pub fn check_seccomp() -> Result<(), SandboxError> {

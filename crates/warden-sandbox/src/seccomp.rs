@@ -4,9 +4,11 @@
 //! confused into `execve`, `ptrace`, `mount`, `bpf` or a new listening socket
 //! is a server to stop, not to keep answering.
 //!
-//! Beyond the list: `socket` only for AF_UNIX, AF_INET and AF_INET6; `clone`
-//! only for threads (no fork), with `clone3` answered ENOSYS so the C library
-//! falls back to `clone`, whose flags a filter can read; `ioctl` only for the
+//! Beyond the list: `socket` only for AF_UNIX, AF_INET and AF_INET6, other
+//! families answered EAFNOSUPPORT (glibc's getaddrinfo opens a netlink socket to
+//! sort a name's addresses, and copes when it cannot); `clone` only for threads
+//! (no fork), with `clone3` answered ENOSYS so the C library falls back to
+//! `clone`, whose flags a filter can read; `ioctl` only for the
 //! few requests the runtime makes (non-blocking and close-on-exec flags,
 //! terminal queries); `prctl` only to name threads and read the dumpable flag.
 //! `bind` and `listen` are absent: the sockets are bound before the filter.
@@ -79,13 +81,14 @@ const IOCTLS: &[u64] = &[0x5421, 0x5451, 0x5450, 0x541B, 0x5401, 0x5413];
 /// PR_SET_VMA (the C library names anonymous mappings with it).
 const PRCTLS: &[u64] = &[15, 16, 3, 0x5356_4d41];
 
-/// The allowlist as a BPF program, and the second filter that answers
-/// `clone3` with ENOSYS.
-pub fn programs() -> Result<(BpfProgram, BpfProgram), SandboxError> {
+/// The allowlist as a BPF program, and the filters that answer instead of
+/// killing: `clone3` with ENOSYS, other socket families with EAFNOSUPPORT.
+pub fn programs() -> Result<(BpfProgram, Vec<BpfProgram>), SandboxError> {
     let arch: TargetArch = std::env::consts::ARCH.try_into().map_err(seccomp_error)?;
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> =
         ALLOWED.iter().chain(ALLOWED_LEGACY).map(|&n| (n, Vec::new())).collect();
-    rules.insert(libc::SYS_socket, any_of(0, &[libc::AF_UNIX as u64, libc::AF_INET as u64, libc::AF_INET6 as u64])?);
+    // Allowed here; the families outside the three are answered by a filter below.
+    rules.insert(libc::SYS_socket, Vec::new());
     rules.insert(libc::SYS_ioctl, any_of(1, IOCTLS)?);
     rules.insert(libc::SYS_prctl, any_of(0, PRCTLS)?);
     let thread = libc::CLONE_THREAD as u64;
@@ -107,14 +110,28 @@ pub fn programs() -> Result<(BpfProgram, BpfProgram), SandboxError> {
         arch,
     )
     .map_err(seccomp_error)?;
-    Ok((allowlist.try_into().map_err(seccomp_error)?, no_clone3.try_into().map_err(seccomp_error)?))
+    let ne = |family: i32| Cond::new(0, Len::Dword, Op::Ne, family as u64).map_err(seccomp_error);
+    let other_family =
+        SeccompRule::new(vec![ne(libc::AF_UNIX)?, ne(libc::AF_INET)?, ne(libc::AF_INET6)?]).map_err(seccomp_error)?;
+    let no_other_sockets = SeccompFilter::new(
+        BTreeMap::from([(libc::SYS_socket, vec![other_family])]),
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::EAFNOSUPPORT as u32),
+        arch,
+    )
+    .map_err(seccomp_error)?;
+    let answers =
+        vec![no_clone3.try_into().map_err(seccomp_error)?, no_other_sockets.try_into().map_err(seccomp_error)?];
+    Ok((allowlist.try_into().map_err(seccomp_error)?, answers))
 }
 
 /// Installs both filters on every thread of the process; the allowlist last,
 /// since installing a filter calls `prctl(PR_SET_NO_NEW_PRIVS)`, which it forbids.
 pub fn apply() -> Result<(), SandboxError> {
-    let (allowlist, no_clone3) = programs()?;
-    seccompiler::apply_filter_all_threads(&no_clone3).map_err(seccomp_error)?;
+    let (allowlist, answers) = programs()?;
+    for program in &answers {
+        seccompiler::apply_filter_all_threads(program).map_err(seccomp_error)?;
+    }
     seccompiler::apply_filter_all_threads(&allowlist).map_err(seccomp_error)?;
     Ok(())
 }

@@ -33,6 +33,17 @@ fn child() {
             let _ = std::net::TcpListener::bind("127.0.0.1:0");
             say("bind returned");
         }
+        "netlink" => {
+            // What glibc's getaddrinfo does to sort a name's addresses.
+            // SAFETY: a plain socket call; the descriptor is closed if one comes back.
+            let fd = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW, 0) };
+            let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+            if fd >= 0 {
+                // SAFETY: closing the descriptor just opened.
+                unsafe { libc::close(fd) };
+            }
+            say(&format!("netlink refused: {}", if fd < 0 { errno } else { 0 }));
+        }
         "spawn" => {
             let _ = Command::new("/bin/true").status();
             say("spawn returned");
@@ -128,4 +139,11 @@ fn starting_a_program_kills_the_process() {
 #[test]
 fn the_allowlist_compiles_for_this_architecture() {
     warden_sandbox::check_seccomp().unwrap();
+}
+
+#[test]
+fn other_socket_families_are_refused_not_fatal() {
+    let (out, text, _dir) = play("netlink");
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("netlink refused: 97"), "{text}");
 }

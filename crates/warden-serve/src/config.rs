@@ -834,30 +834,28 @@ fn parse_path(raw: &Raw<'_>) -> Result<PathBuf, String> {
 }
 
 fn parse_paths(raw: &Raw<'_>) -> Result<Vec<PathBuf>, String> {
-    let words: Vec<&str> = match raw {
-        Raw::Text(s) => s.split(',').map(str::trim).filter(|w| !w.is_empty()).collect(),
-        Raw::Toml(toml::Value::Array(items)) => items
-            .iter()
-            .map(|v| v.as_str().ok_or_else(|| format!("expected a list of paths, found a {}", v.type_str())))
-            .collect::<Result<_, _>>()?,
-        Raw::Toml(v) => return Err(format!("expected a list of paths, found {}", v.type_str())),
-    };
+    let words = list_words(raw, "paths")?;
     if words.iter().any(|w| w.is_empty()) {
         return Err("expected a path, found an empty string".into());
     }
     Ok(words.into_iter().map(PathBuf::from).collect())
 }
 
-fn parse_networks(raw: &Raw<'_>) -> Result<Vec<crate::proxy::Network>, String> {
-    let words: Vec<&str> = match raw {
+/// A list setting's words: a TOML array of strings, or a comma-separated flag or
+/// variable (empty words dropped).
+fn list_words<'a>(raw: &'a Raw<'_>, what: &str) -> Result<Vec<&'a str>, String> {
+    Ok(match raw {
         Raw::Text(s) => s.split(',').map(str::trim).filter(|w| !w.is_empty()).collect(),
         Raw::Toml(toml::Value::Array(items)) => items
             .iter()
-            .map(|v| v.as_str().ok_or_else(|| format!("expected a list of address blocks, found a {}", v.type_str())))
+            .map(|v| v.as_str().ok_or_else(|| format!("expected a list of {what}, found a {}", v.type_str())))
             .collect::<Result<_, _>>()?,
-        Raw::Toml(v) => return Err(format!("expected a list of address blocks, found {}", v.type_str())),
-    };
-    words.into_iter().map(crate::proxy::Network::parse).collect()
+        Raw::Toml(v) => return Err(format!("expected a list of {what}, found {}", v.type_str())),
+    })
+}
+
+fn parse_networks(raw: &Raw<'_>) -> Result<Vec<crate::proxy::Network>, String> {
+    list_words(raw, "address blocks")?.into_iter().map(crate::proxy::Network::parse).collect()
 }
 
 fn parse_bool(raw: &Raw<'_>) -> Result<bool, String> {

@@ -13,7 +13,8 @@ use crate::config::JwksSource;
 
 /// System paths read after start: libraries (dlopen of onnxruntime and its
 /// dependencies, NSS modules), CA roots, resolver files, CPU topology and
-/// cgroup limits (thread pools size themselves from them), /proc/self.
+/// cgroup limits (thread pools size themselves from them), /proc/self, the
+/// loader's cache (dlopen by name) and the host name (syslog records carry it).
 const SYSTEM_READ: &[&str] = &[
     "/usr/lib",
     "/usr/lib64",
@@ -29,6 +30,8 @@ const SYSTEM_READ: &[&str] = &[
     "/etc/gai.conf",
     "/etc/host.conf",
     "/etc/localtime",
+    "/etc/ld.so.cache",
+    "/proc/sys/kernel/hostname",
     "/proc/self",
     "/proc/cpuinfo",
     "/proc/meminfo",
@@ -40,7 +43,22 @@ const SYSTEM_READ: &[&str] = &[
 
 /// Directories too broad to open to a file kept in them: such a file gets a rule
 /// of its own (a rename over it is then not seen, which the log says).
-const BROAD: &[&str] = &["/", "/etc", "/tmp", "/var", "/usr", "/opt", "/srv", "/run", "/home", "/root"];
+const BROAD: &[&str] = &[
+    "/",
+    "/etc",
+    "/tmp",
+    "/var",
+    "/var/lib",
+    "/var/tmp",
+    "/usr",
+    "/usr/local",
+    "/usr/local/etc",
+    "/opt",
+    "/srv",
+    "/run",
+    "/home",
+    "/root",
+];
 
 /// The policy for `config` (read from `config_file`, if any); `onnxruntime_lib`
 /// is the library the onnxruntime backend would load.
@@ -81,8 +99,16 @@ pub fn policy(config: &ServeConfig, config_file: Option<&Path>, onnxruntime_lib:
 /// itself when that directory is a broad system one.
 fn beside(file: &Path) -> PathBuf {
     let file = absolute(file);
+    // A home directory is broad too: a config kept in ~ must not open all of it.
+    let home = std::env::var_os("HOME").map(PathBuf::from);
     match file.parent() {
-        Some(dir) if !BROAD.iter().any(|b| dir == Path::new(b)) && dir.components().count() > 1 => dir.to_path_buf(),
+        Some(dir)
+            if !BROAD.iter().any(|b| dir == Path::new(b))
+                && home.as_deref() != Some(dir)
+                && dir.components().count() > 1 =>
+        {
+            dir.to_path_buf()
+        }
         _ => file,
     }
 }

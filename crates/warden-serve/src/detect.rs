@@ -291,6 +291,9 @@ pub fn setting_for(model: &Model) -> Result<Option<Setting>, String> {
 fn own_setting(model: &Model) -> Result<Option<Setting>, String> {
     let config = model.config.extraction.clone().unwrap_or_default();
     let classifier = is_classifier(model);
+    if config.reference.is_some() && (config.detector.as_deref() == Some("off") || !classifier) {
+        return Err("reference needs the detector, which runs on classifiers (a float input [batch, features] and one label output) with detector = \"prada\"".into());
+    }
     match config.detector.as_deref() {
         Some("off") => return Ok(None),
         None if !classifier => return Ok(None),

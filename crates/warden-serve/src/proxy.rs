@@ -28,7 +28,17 @@ impl Network {
             Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(|| format!("'{s}': prefix 0..={max}"))?,
             None => max,
         };
-        Ok(Network { addr: canonical(addr), prefix })
+        // `::ffff:10.0.0.0/104` is `10.0.0.0/8`: peers are compared as IPv4, so the
+        // block must be too, with its prefix counted from the IPv4 part.
+        match (addr, canonical(addr)) {
+            (IpAddr::V6(_), v4 @ IpAddr::V4(_)) => {
+                let prefix = prefix
+                    .checked_sub(96)
+                    .ok_or_else(|| format!("'{s}': an IPv4-mapped block needs a prefix of at least 96"))?;
+                Ok(Network { addr: v4, prefix })
+            }
+            _ => Ok(Network { addr, prefix }),
+        }
     }
 
     pub fn contains(&self, ip: IpAddr) -> bool {
@@ -47,11 +57,12 @@ impl std::fmt::Display for Network {
 }
 
 fn masked(net: u128, ip: u128, prefix: u8, bits: u8) -> bool {
+    // A prefix longer than the address never comes out of `parse`; match nothing.
+    let Some(shift) = bits.checked_sub(prefix) else { return false };
     if prefix == 0 {
         return true;
     }
-    let shift = u32::from(bits - prefix);
-    (net >> shift) == (ip >> shift)
+    (net >> u32::from(shift)) == (ip >> u32::from(shift))
 }
 
 /// `::ffff:192.0.2.1` is `192.0.2.1`: a dual-stack listener reports IPv4 peers so.
@@ -177,7 +188,13 @@ mod tests {
         assert!(!Network::parse("192.0.2.7").unwrap().contains(ip("192.0.2.8")));
         assert!(Network::parse("fd00::/8").unwrap().contains(ip("fd12::1")));
         assert!(Network::parse("0.0.0.0/0").unwrap().contains(ip("203.0.113.9")));
-        for bad in ["10.0.0.0/33", "fd00::/129", "ten/8", "10.0.0.0/", ""] {
+        // IPv4-mapped blocks are IPv4 blocks.
+        let mapped = Network::parse("::ffff:10.0.0.0/104").unwrap();
+        assert!(mapped.contains(ip("10.9.8.7")) && !mapped.contains(ip("11.0.0.1")));
+        assert_eq!(mapped, Network::parse("10.0.0.0/8").unwrap());
+        assert!(Network::parse("::ffff:192.0.2.7").unwrap().contains(ip("192.0.2.7")));
+        assert!(!Network::parse("::ffff:192.0.2.7").unwrap().contains(ip("203.0.113.1")));
+        for bad in ["10.0.0.0/33", "fd00::/129", "ten/8", "10.0.0.0/", "", "::ffff:10.0.0.0/64"] {
             assert!(Network::parse(bad).is_err(), "{bad}");
         }
     }

@@ -175,6 +175,8 @@ fn update(ecosystems: &[String], source: &str, state_dir: &Path) -> Result<usize
     let dir = state_dir.join("advisories");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let client = reqwest::blocking::Client::builder()
+        // An https source never follows a redirect down to plain http.
+        .https_only(source.starts_with("https://"))
         .connect_timeout(Duration::from_secs(30))
         .timeout(Duration::from_secs(1800))
         .user_agent(concat!("warden/", env!("CARGO_PKG_VERSION")))

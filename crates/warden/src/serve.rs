@@ -40,19 +40,21 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     }
+    let listeners = warden_serve::listen(&config)?;
+    warden_serve::create_dirs(&config)?;
+    // Confined before logging starts: the OTLP exporter starts threads, and threads
+    // made before the sandbox would escape Landlock. What was applied is logged below.
+    let confined = if args.no_sandbox { None } else { Some(confine(&config, args.config.as_deref())?) };
     let _traces = warden_serve::init_logging(&config)?;
     warn_about_risks(&config);
     if running_as_root() {
         tracing::warn!("running as root (--allow-root): every capability is dropped once the sockets are bound");
     }
-    let listeners = warden_serve::listen(&config)?;
-    warden_serve::create_dirs(&config)?;
-    if args.no_sandbox {
-        tracing::warn!(
+    match &confined {
+        Some((policy, report)) => log_confinement(policy, report),
+        None => tracing::warn!(
             "--no-sandbox: the server is not confined (no Landlock, seccomp, no_new_privs); for debugging only"
-        );
-    } else {
-        confine(&config, args.config.as_deref())?;
+        ),
     }
     let prepared = warden_serve::prepare(config)?;
     if let Some(key) = &prepared.admin_key {
@@ -99,13 +101,20 @@ fn warn_about_risks(config: &ServeConfig) {
     }
 }
 
-/// Confines the process before any thread exists (Landlock holds per thread):
-/// what is applied goes to the log, and what the kernel could not apply too.
-fn confine(config: &warden_serve::ServeConfig, config_file: Option<&std::path::Path>) -> anyhow::Result<()> {
+/// Confines the process before any thread exists (Landlock holds per thread).
+fn confine(
+    config: &warden_serve::ServeConfig,
+    config_file: Option<&std::path::Path>,
+) -> anyhow::Result<(warden_sandbox::Policy, warden_sandbox::Report)> {
     let ort = warden_model::onnxruntime_library();
     let policy = warden_serve::sandbox_policy(config, config_file, ort.as_deref());
     let report = warden_sandbox::apply(&policy)
         .map_err(|e| anyhow::anyhow!("cannot confine the server: {e} (--no-sandbox runs it unconfined)"))?;
+    Ok((policy, report))
+}
+
+/// What the sandbox applied, and what the kernel could not.
+fn log_confinement(policy: &warden_sandbox::Policy, report: &warden_sandbox::Report) {
     for skipped in &report.skipped {
         tracing::warn!(path = %skipped, "sandbox: a path of the policy could not be added");
     }
@@ -127,12 +136,10 @@ fn confine(config: &warden_serve::ServeConfig, config_file: Option<&std::path::P
         bounding_set_emptied = report.bounding_set_emptied,
         "sandbox: no_new_privs, capabilities dropped, Landlock, seccomp allowlist"
     );
-    Ok(())
 }
 
 fn running_as_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+    warden_sandbox::effective_uid() == 0
 }
 
 /// Completes on SIGTERM or SIGINT.

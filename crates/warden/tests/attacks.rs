@@ -244,6 +244,19 @@ async fn probabilities_give_a_linear_model_away_and_label_only_does_not() {
     );
 }
 
+/// A server for the reports: no rate limit (the detectors and budgets are what is
+/// measured), and new keys tried until reloaded are not guesses to throttle.
+fn attack_server(repo: &Path) -> Server {
+    Server::start_with(Options::args(&[
+        "--limits-rate",
+        "off",
+        "--model-repository",
+        repo.to_str().unwrap(),
+        "--auth-max-failures",
+        "100000",
+    ]))
+}
+
 /// The full report: bench/extraction.sh runs this and prints its lines.
 #[tokio::test]
 #[ignore]
@@ -269,14 +282,7 @@ async fn report() {
             ),
         ],
     );
-    let server = Server::start_with(Options::args(&[
-        "--limits-rate",
-        "off",
-        "--model-repository",
-        repo.to_str().unwrap(),
-        "--auth-max-failures",
-        "100000",
-    ]));
+    let server = attack_server(&repo);
     let admin = server.admin_key();
 
     // 1. Equation solving with probabilities.
@@ -447,14 +453,7 @@ async fn reference_report() {
     );
     let flat: Vec<f32> = data[..SPLIT].iter().flatten().map(|v| *v as f32).collect();
     std::fs::write(repo.join("mlp_ref/reference.npy"), warden_model::reference::write_npy(SPLIT, D, &flat)).unwrap();
-    let server = Server::start_with(Options::args(&[
-        "--limits-rate",
-        "off",
-        "--model-repository",
-        repo.to_str().unwrap(),
-        "--auth-max-failures",
-        "100000",
-    ]));
+    let server = attack_server(&repo);
     let admin = server.admin_key();
     let served = served_labels(&server, &admin, "mlp_ref", &data).await;
     let calibration = server.stderr_text();

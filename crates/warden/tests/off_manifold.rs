@@ -148,6 +148,12 @@ fn bad_reference_files_stop_the_start_naming_the_file() {
             "a path inside the model's directory",
         ),
         ("quantile", "[extraction]\nreference_quantile = 0.9\n", Some(&good), "need a reference"),
+        (
+            "detector_off",
+            "[extraction]\ndetector = \"off\"\nreference = \"reference.npy\"\n",
+            Some(&good),
+            "reference needs the detector",
+        ),
     ];
     for (name, config, bytes, says) in cases {
         let dir = temp.path().join(name);
@@ -156,7 +162,7 @@ fn bad_reference_files_stop_the_start_naming_the_file() {
             common::refused_start(&dir.join("state"), &["--model-repository", repo.to_str().unwrap()]);
         assert_ne!(code, Some(0), "{name}");
         assert!(stderr.contains(says), "{name}: {stderr}");
-        if !matches!(name, "escape" | "quantile") {
+        if !matches!(name, "escape" | "quantile" | "detector_off") {
             assert!(stderr.contains("reference.npy"), "{name} does not name the file: {stderr}");
         }
     }

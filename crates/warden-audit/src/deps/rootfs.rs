@@ -12,6 +12,32 @@ use crate::input::{File, FileError, Input, Inputs};
 const PYTHON_LIBS: &[&str] = &["usr/lib", "usr/local/lib", "opt/conda/lib", "usr/lib64", "usr/local/lib64"];
 /// Most `*.dist-info` folders read per site-packages (a large environment has ~500).
 const MAX_DISTS: usize = 20_000;
+/// The largest package database read (a big dpkg status is about 10 MiB).
+const MAX_DB: u64 = 64 << 20;
+
+/// A regular file of the image as text: `None` when it is not there; an error for
+/// a link (an unpacked image's absolute links point into this machine, and a link
+/// to /dev/zero never ends), anything but a regular file, or over `cap` bytes.
+fn read_regular(path: &Path, cap: u64) -> Result<Option<String>, String> {
+    use std::io::Read;
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    if meta.file_type().is_symlink() {
+        return Err("a symbolic link: not followed in a root file system".into());
+    }
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > cap {
+        return Err(format!("{} bytes, over the limit of {cap}", meta.len()));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).and_then(|f| f.take(cap).read_to_end(&mut bytes)).map_err(|e| e.to_string())?;
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}
 
 /// The package databases under `root`, as audit inputs; each shown with its path
 /// inside the root (`/var/lib/dpkg/status`).
@@ -70,9 +96,11 @@ struct Release {
 
 impl Release {
     fn of(root: &Path) -> Release {
+        // etc/os-release is usually a link to ../usr/lib/os-release: links are not
+        // followed (an absolute one would read this machine's), the target is read.
         let text = ["etc/os-release", "usr/lib/os-release"]
             .iter()
-            .find_map(|p| std::fs::read_to_string(root.join(p)).ok())
+            .find_map(|p| read_regular(&root.join(p), 64 << 10).ok().flatten())
             .unwrap_or_default();
         Release::parse(&text)
     }
@@ -117,11 +145,11 @@ impl Release {
 
 fn add(inputs: &mut Inputs, root: &Path, path: &Path, release: &Release) {
     let shown = format!("/{}", path.strip_prefix(root).unwrap_or(path).display());
-    let text = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
-        Err(e) => {
-            inputs.errors.push(FileError { path: shown, error: e.to_string() });
+    let text = match read_regular(path, MAX_DB) {
+        Ok(Some(text)) => text,
+        Ok(None) => return,
+        Err(error) => {
+            inputs.errors.push(FileError { path: shown, error });
             return;
         }
     };
@@ -141,6 +169,25 @@ fn add(inputs: &mut Inputs, root: &Path, path: &Path, release: &Release) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_in_an_image_are_not_followed() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        std::fs::create_dir_all(r.join("etc")).unwrap();
+        std::fs::create_dir_all(r.join("usr/lib")).unwrap();
+        std::fs::create_dir_all(r.join("var/lib/dpkg")).unwrap();
+        // The usual relative link is not followed: the file it names is read instead.
+        std::fs::write(r.join("usr/lib/os-release"), "ID=debian\nVERSION_ID=\"11\"\n").unwrap();
+        std::os::unix::fs::symlink("/etc/os-release", r.join("etc/os-release")).unwrap();
+        assert_eq!(Release::of(r).debian.as_deref(), Some("11"));
+        // A database that is a link (here to this machine's own) is an error, not read.
+        std::os::unix::fs::symlink("/var/lib/dpkg/status", r.join("var/lib/dpkg/status")).unwrap();
+        let inputs = inventories(r);
+        assert!(inputs.files.is_empty());
+        assert_eq!(inputs.errors.len(), 1);
+        assert!(inputs.errors[0].error.contains("symbolic link"), "{:?}", inputs.errors);
+    }
 
     #[test]
     fn releases_as_osv_suffixes_them() {
