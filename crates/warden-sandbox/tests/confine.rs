@@ -44,6 +44,13 @@ fn child() {
             }
             say(&format!("netlink refused: {}", if fd < 0 { errno } else { 0 }));
         }
+        "resolve" => {
+            // getaddrinfo as reqwest calls it for a JWKS or OTLP host: whatever it
+            // answers, it must not meet a forbidden system call.
+            use std::net::ToSocketAddrs;
+            let answer = ("localhost", 443).to_socket_addrs().map(|a| a.count());
+            say(&format!("resolved: {answer:?}"));
+        }
         "spawn" => {
             let _ = Command::new("/bin/true").status();
             say("spawn returned");
@@ -146,4 +153,11 @@ fn other_socket_families_are_refused_not_fatal() {
     let (out, text, _dir) = play("netlink");
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("netlink refused: 97"), "{text}");
+}
+
+#[test]
+fn name_lookups_do_not_meet_a_forbidden_call() {
+    let (out, text, _dir) = play("resolve");
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("resolved: "), "{text}");
 }
