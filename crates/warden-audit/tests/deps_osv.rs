@@ -289,3 +289,40 @@ fn pypi_local_versions_are_the_release_they_label() {
     assert!(hit(&fixed, &pkg(Ecosystem::PyPI, "torch", "2.6.0+cu124")).is_none());
     assert!(hit(&fixed, &pkg(Ecosystem::PyPI, "torch", "2.6.0rc1+cpu")).is_some());
 }
+
+#[test]
+fn debian_source_advisories_compare_the_source_version() {
+    // gcc (binary 4:12.2.0-3, an epoch) is built from gcc-defaults 1.203: an
+    // advisory for gcc-defaults fixed in 1.204 affects it.
+    let a = adv(json!({
+        "id": "DEBIAN-X",
+        "affected": [{"package": {"ecosystem": "Debian:12", "name": "gcc-defaults"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.204"}]}]}]
+    }));
+    let mut gcc = pkg(Ecosystem::Debian, "gcc", "4:12.2.0-3");
+    gcc.source = Some("gcc-defaults".into());
+    assert!(hit(&a, &gcc).is_none(), "the binary's epoch hides the fix");
+    gcc.source_version = Some("1.203".into());
+    assert!(hit(&a, &gcc).is_some());
+    gcc.source_version = Some("1.204".into());
+    assert!(hit(&a, &gcc).is_none());
+}
+
+#[test]
+fn dpkg_keeps_the_source_version_when_it_differs() {
+    let status = "Package: gcc\nStatus: install ok installed\nSource: gcc-defaults (1.203)\nVersion: 4:12.2.0-3\n\n\
+                  Package: libc6\nStatus: install ok installed\nSource: glibc\nVersion: 2.36-9+deb12u3\n\n\
+                  Package: bash\nStatus: install ok installed\nSource: bash (5.2.15-2)\nVersion: 5.2.15-2+b2\n";
+    let packages =
+        warden_audit::deps::inventory::parse(std::path::Path::new("var/lib/dpkg/status"), status).unwrap().unwrap();
+    let got: Vec<(&str, Option<&str>, Option<&str>)> =
+        packages.iter().map(|p| (p.name.as_str(), p.source.as_deref(), p.source_version.as_deref())).collect();
+    assert_eq!(
+        got,
+        [
+            ("gcc", Some("gcc-defaults"), Some("1.203")),
+            ("libc6", Some("glibc"), None),
+            ("bash", None, Some("5.2.15-2")),
+        ]
+    );
+}

@@ -24,6 +24,13 @@ pub struct HealthcheckArgs {
     /// (a CA-issued certificate names the service, not 127.0.0.1).
     #[arg(long, value_name = "NAME")]
     server_name: Option<String>,
+    /// A client certificate (PEM, with its key unless --key gives it) for a server
+    /// that requires one (`tls.client_auth = "required"`).
+    #[arg(long, value_name = "FILE")]
+    cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<PathBuf>,
     /// The server's config, for its listen address and certificate.
     #[arg(long, env = "WARDEN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
@@ -105,6 +112,16 @@ fn prepare(args: &HealthcheckArgs) -> Result<(String, reqwest::blocking::Client)
         }
         for cert in certs {
             builder = builder.add_root_certificate(cert);
+        }
+        if let Some(cert) = &args.cert {
+            let mut pem = std::fs::read(cert).with_context(|| format!("reading {}", cert.display()))?;
+            if let Some(key) = &args.key {
+                pem.push(b'\n');
+                pem.extend(std::fs::read(key).with_context(|| format!("reading {}", key.display()))?);
+            }
+            let identity = reqwest::Identity::from_pem(&pem)
+                .with_context(|| format!("{}: not a PEM certificate and private key", cert.display()))?;
+            builder = builder.identity(identity);
         }
         if let Some(name) = &args.server_name {
             let port = parsed.port_or_known_default().unwrap_or(443);

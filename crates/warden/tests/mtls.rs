@@ -267,3 +267,26 @@ async fn identities_reload_when_the_file_changes() {
     assert!(server.stderr_text().contains("reload refused"));
     assert_eq!(status(&svc, &server, "/v2/models/default", None).await, StatusCode::OK);
 }
+
+/// `warden healthcheck` against a server that requires client certificates: refused
+/// without one (the handshake fails: not ready), ready with one the CA issued.
+#[test]
+fn healthcheck_presents_a_client_certificate_when_required() {
+    let Setup { pki, server, _temp } = start("required");
+    let url = server.endpoint("/v2/health/ready");
+    let cacert = server.state_dir.join("tls/cert.pem");
+    let (status, _, err) = run(&["healthcheck", "--url", &url, "--cacert", cacert.to_str().unwrap()]);
+    assert_eq!(status.code(), Some(1), "{err}");
+    let identity = _temp.path().join("client.pem");
+    std::fs::write(&identity, pki.client(vec![dns("probe.example.test")], "probe", 77)).unwrap();
+    let (status, out, err) = run(&[
+        "healthcheck",
+        "--url",
+        &url,
+        "--cacert",
+        cacert.to_str().unwrap(),
+        "--cert",
+        identity.to_str().unwrap(),
+    ]);
+    assert_eq!(status.code(), Some(0), "{out}{err}");
+}

@@ -58,6 +58,11 @@ pub struct Package {
     /// `o:`), when it differs from `name`: Debian and Alpine advisories name it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The source package's version when it differs from the binary's (dpkg
+    /// `Source: gcc-defaults (1.203)` beside `Version: 4:12.2.0-3`): source
+    /// advisories give source versions, so this is the one compared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
     /// The distribution release of an installed system package (`12` for Debian
     /// 12, `v3.20` for Alpine 3.20), from the root's `os-release`; advisories
     /// for another release do not apply. `None`: every release's entries are
@@ -85,6 +90,7 @@ impl Package {
             name: name.into(),
             version: version.into(),
             source: None,
+            source_version: None,
             release: None,
             file: file.to_string(),
             line,

@@ -217,9 +217,12 @@ pub fn affects(adv: &Advisory, pkg: &Package) -> Option<Affected> {
 /// a local label (`2.5.1+cpu` is torch 2.5.1 built for CPU: the release an
 /// advisory names as `2.5.1`, affected if 2.5.1 is, as PEP 440's `==2.5.1` also
 /// matches it). Advisories never publish local versions.
+/// Debian's is the source package's version when dpkg gives one apart: Debian
+/// advisories are about source packages and their versions.
 fn comparable_version(pkg: &Package) -> &str {
     match pkg.ecosystem {
         Ecosystem::PyPI => pkg.version.split_once('+').map_or(&pkg.version, |(public, _)| public),
+        Ecosystem::Debian => pkg.source_version.as_deref().unwrap_or(&pkg.version),
         _ => &pkg.version,
     }
 }

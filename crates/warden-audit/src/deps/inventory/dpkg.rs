@@ -3,8 +3,9 @@
 //! installed`) are on the system: removed-but-configured, half-installed and
 //! purged ones are not.
 //! The package points at its `Package:` line. The name is the binary
-//! package's; its `Source:` (`glibc` for `libc6`, maybe with a version in
-//! parentheses) is what Debian advisories name, so it is kept.
+//! package's; its `Source:` (`glibc` for `libc6`, maybe with the source's own
+//! version in parentheses) is what Debian advisories name and version, so both
+//! are kept.
 
 use super::{Lines, field, stanzas};
 use crate::deps::{Ecosystem, Package};
@@ -29,10 +30,15 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Vec<Package>, String> {
             return Err(format!("line {line}: installed package `{name}` without a `Version:`"));
         };
         let mut package = Package::new(Ecosystem::Debian, name, version, file, (line, column));
-        package.source = field(&stanza, "Source")
-            .and_then(|(s, _)| s.split_whitespace().next())
-            .filter(|s| *s != name)
-            .map(str::to_string);
+        // `Source: glibc`, or `Source: gcc-defaults (1.203)` when the source
+        // version differs from the binary's.
+        let source = field(&stanza, "Source").map(|(s, _)| s.trim());
+        package.source = source.and_then(|s| s.split_whitespace().next()).filter(|s| *s != name).map(str::to_string);
+        package.source_version = source
+            .and_then(|s| s.split_once('('))
+            .and_then(|(_, v)| v.split_once(')'))
+            .map(|(v, _)| v.trim().to_string())
+            .filter(|v| !v.is_empty() && *v != version);
         out.push(package);
     }
     Ok(out)
