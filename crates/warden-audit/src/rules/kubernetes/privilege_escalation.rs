@@ -19,22 +19,13 @@ pub static RULE: Rule = Rule {
 
 pub fn check(cx: &Context<'_>, out: &mut Findings) {
     for c in containers(cx) {
-        match c.own_security(&["allowPrivilegeEscalation"]) {
-            Some((_, value)) if value.as_bool() == Some(false) => {}
-            Some((key, value)) => out.add(
-                &RULE,
-                &c.pod.file.path,
-                key.pos,
-                c.subject(),
-                format!("allowPrivilegeEscalation: {}", value.as_str().unwrap_or("?")),
-            ),
-            None => out.add(
-                &RULE,
-                &c.pod.file.path,
-                c.security_anchor(),
-                c.subject(),
-                "allowPrivilegeEscalation is not set, and it defaults to true",
-            ),
-        }
+        c.require_bool(
+            out,
+            &RULE,
+            c.own_security(&["allowPrivilegeEscalation"]),
+            false,
+            |v| format!("allowPrivilegeEscalation: {v}"),
+            "allowPrivilegeEscalation is not set, and it defaults to true",
+        );
     }
 }

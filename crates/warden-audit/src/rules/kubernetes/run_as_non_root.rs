@@ -23,22 +23,13 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
         if c.security(&["runAsUser"]).and_then(|(_, v)| v.as_i64()).is_some() {
             continue;
         }
-        match c.security(&["runAsNonRoot"]) {
-            Some((_, v)) if v.as_bool() == Some(true) => {}
-            Some((key, v)) => out.add(
-                &RULE,
-                &c.pod.file.path,
-                key.pos,
-                c.subject(),
-                format!("runAsNonRoot: {} and no non-zero runAsUser", v.as_str().unwrap_or("?")),
-            ),
-            None => out.add(
-                &RULE,
-                &c.pod.file.path,
-                c.security_anchor(),
-                c.subject(),
-                "neither runAsNonRoot: true nor a non-zero runAsUser (pod or container): the image's USER decides",
-            ),
-        }
+        c.require_bool(
+            out,
+            &RULE,
+            c.security(&["runAsNonRoot"]),
+            true,
+            |v| format!("runAsNonRoot: {v} and no non-zero runAsUser"),
+            "neither runAsNonRoot: true nor a non-zero runAsUser (pod or container): the image's USER decides",
+        );
     }
 }

@@ -4,8 +4,10 @@
 //! recognition of model-serving containers.
 
 use crate::context::Context;
+use crate::finding::Findings;
 use crate::input::File;
 use crate::kubernetes::Object;
+use crate::rule::Rule;
 use crate::yaml::{Node, Pos};
 
 /// Which list of the pod spec a container comes from: some rules apply to one only
@@ -116,6 +118,28 @@ impl<'a> Container<'a> {
     /// A field of the container's own securityContext, with its key node.
     pub fn own_security(&self, path: &[&str]) -> Option<(&'a Node, &'a Node)> {
         entry_at(self.node.get("securityContext")?, path)
+    }
+
+    /// Reports `rule` unless a securityContext field (`found`, from `own_security`
+    /// or `security`) is the boolean `want`: at its key when it holds anything
+    /// else (`wrong` words it from the value as written), at the securityContext
+    /// when it is missing.
+    pub fn require_bool(
+        &self,
+        out: &mut Findings,
+        rule: &'static Rule,
+        found: Option<(&Node, &Node)>,
+        want: bool,
+        wrong: impl FnOnce(&str) -> String,
+        missing: &str,
+    ) {
+        match found {
+            Some((_, v)) if v.as_bool() == Some(want) => {}
+            Some((key, v)) => {
+                out.add(rule, &self.pod.file.path, key.pos, self.subject(), wrong(v.as_str().unwrap_or("?")))
+            }
+            None => out.add(rule, &self.pod.file.path, self.security_anchor(), self.subject(), missing),
+        }
     }
 
     /// A securityContext field as it applies: the container's, else the pod's (for

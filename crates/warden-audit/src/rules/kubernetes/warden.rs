@@ -314,6 +314,25 @@ pub fn setting<'a>(cx: &Context<'a>, c: &Container<'a>, key: Key) -> Lookup<'a> 
     }
 }
 
+/// Reports `rule` for every Warden container that turns the boolean setting `key`
+/// on (by flag, variable or config file), at the place that does: `what` says
+/// what follows from it.
+pub fn report_if_on(
+    cx: &Context<'_>,
+    out: &mut crate::finding::Findings,
+    rule: &'static crate::rule::Rule,
+    key: Key,
+    what: &str,
+) {
+    for c in containers(cx) {
+        if let Lookup::Set(found) = setting(cx, &c, key)
+            && found.truthy() == Some(true)
+        {
+            out.add(rule, &found.file.path, found.pos, c.subject(), format!("{}: {what}", found.source));
+        }
+    }
+}
+
 /// Every Warden container of the set.
 pub fn containers<'a>(cx: &Context<'a>) -> Vec<Container<'a>> {
     super::util::containers(cx).into_iter().filter(|c| is_warden(cx, c)).collect()

@@ -1,7 +1,7 @@
 //! Warden started with TLS off: `--insecure-http`, `WARDEN_INSECURE_HTTP=true`, or
 //! `insecure_http = true` in its config file from a ConfigMap.
 
-use super::warden::{self, INSECURE_HTTP, Lookup};
+use super::warden::{self, INSECURE_HTTP};
 use crate::context::Context;
 use crate::finding::Findings;
 use crate::rule::{Layer, Rule, Severity, Stride, Threat};
@@ -19,17 +19,5 @@ pub static RULE: Rule = Rule {
 };
 
 pub fn check(cx: &Context<'_>, out: &mut Findings) {
-    for c in warden::containers(cx) {
-        if let Lookup::Set(found) = warden::setting(cx, &c, INSECURE_HTTP)
-            && found.truthy() == Some(true)
-        {
-            out.add(
-                &RULE,
-                &found.file.path,
-                found.pos,
-                c.subject(),
-                format!("{}: Warden serves plain HTTP", found.source),
-            );
-        }
-    }
+    warden::report_if_on(cx, out, &RULE, INSECURE_HTTP, "Warden serves plain HTTP");
 }

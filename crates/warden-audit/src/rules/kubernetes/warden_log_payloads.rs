@@ -1,6 +1,6 @@
 //! Warden logging request bodies: `--log-payloads`, `WARDEN_LOG_PAYLOADS=true`.
 
-use super::warden::{self, LOG_PAYLOADS, Lookup};
+use super::warden::{self, LOG_PAYLOADS};
 use crate::context::Context;
 use crate::finding::Findings;
 use crate::rule::{Layer, Rule, Severity, Stride, Threat};
@@ -18,17 +18,5 @@ pub static RULE: Rule = Rule {
 };
 
 pub fn check(cx: &Context<'_>, out: &mut Findings) {
-    for c in warden::containers(cx) {
-        if let Lookup::Set(found) = warden::setting(cx, &c, LOG_PAYLOADS)
-            && found.truthy() == Some(true)
-        {
-            out.add(
-                &RULE,
-                &found.file.path,
-                found.pos,
-                c.subject(),
-                format!("{}: request bodies are logged", found.source),
-            );
-        }
-    }
+    warden::report_if_on(cx, out, &RULE, LOG_PAYLOADS, "request bodies are logged");
 }

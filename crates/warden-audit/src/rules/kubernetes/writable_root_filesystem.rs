@@ -19,22 +19,13 @@ pub static RULE: Rule = Rule {
 
 pub fn check(cx: &Context<'_>, out: &mut Findings) {
     for c in containers(cx) {
-        match c.own_security(&["readOnlyRootFilesystem"]) {
-            Some((_, v)) if v.as_bool() == Some(true) => {}
-            Some((key, v)) => out.add(
-                &RULE,
-                &c.pod.file.path,
-                key.pos,
-                c.subject(),
-                format!("readOnlyRootFilesystem: {}", v.as_str().unwrap_or("?")),
-            ),
-            None => out.add(
-                &RULE,
-                &c.pod.file.path,
-                c.security_anchor(),
-                c.subject(),
-                "readOnlyRootFilesystem is not set: the root filesystem is writable",
-            ),
-        }
+        c.require_bool(
+            out,
+            &RULE,
+            c.own_security(&["readOnlyRootFilesystem"]),
+            true,
+            |v| format!("readOnlyRootFilesystem: {v}"),
+            "readOnlyRootFilesystem is not set: the root filesystem is writable",
+        );
     }
 }
